@@ -1,0 +1,54 @@
+// create-conf: everything the library needs to reach a server and to shape its output.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dumpr {
+
+// How values are written. The same options apply to load and tail, so both agree.
+struct ValueOptions {
+  // Zero and partly-zero dates ("0000-00-00", "2024-00-15") as null instead of the server's text.
+  bool zero_dates_as_null = false;
+};
+
+struct TlsOptions {
+  std::string mode;  // "", DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
+  std::string ca, cert, key;
+};
+
+struct Config {
+  // Connection, named as the mysql client names them. Empty means "not given": the option files
+  // ([client] and [dumpr] groups of the usual files, or defaults_file) and then libmariadb's
+  // defaults decide.
+  std::string host;
+  unsigned port = 0;
+  std::string socket;
+  std::string user;
+  std::optional<std::string> password;
+  std::string database;
+  std::string defaults_file;
+  bool read_default_files = true;  // read ~/.my.cnf etc. (off in tests)
+  TlsOptions tls;
+  unsigned connect_timeout_s = 10;
+
+  // The id of each table's tuples: column names in key order. Tables not named here use their
+  // primary key (the original library's per-table id functions).
+  std::map<std::string, std::vector<std::string>> id_columns;
+
+  ValueOptions values;
+
+  // Replication client identity for tail; 0 picks a default derived from host and pid.
+  std::uint32_t server_id = 0;
+
+  // Where warnings go (invalid text bytes, tables without a key, lock fallbacks). The library
+  // never prints; the CLI sends these to stderr. Unset: warnings are dropped.
+  std::function<void(std::string_view)> on_warning;
+};
+
+}  // namespace dumpr

@@ -1,0 +1,38 @@
+// One function per subcommand; each returns the process exit status.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/options.hpp"
+
+namespace dumpr::cli {
+
+struct LoadArgs {
+  std::string checkpoint;
+  std::vector<std::string> ids;  // TABLE=COL[,COL...]
+  std::vector<std::string> tables;
+  bool progress = false, quiet = false;
+};
+int run_load(ConnectionOptions& conn, const LoadArgs& args);
+
+struct PositionArgs {
+  std::string checkpoint;
+};
+int run_position(ConnectionOptions& conn, const PositionArgs& args);
+
+struct ValidateArgs {
+  std::string file;
+};
+int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
+
+// Exit status when stdout's reader has gone (`| head`): what a shell reports for SIGPIPE.
+constexpr int kReaderGoneExit = 141;
+// Exit status after SIGINT/SIGTERM stopped a load before it finished.
+constexpr int kInterruptedExit = 130;
+
+// Set by the SIGINT/SIGTERM handler.
+bool stop_requested();
+void install_signal_handlers();
+
+}  // namespace dumpr::cli

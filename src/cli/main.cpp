@@ -1,0 +1,63 @@
+// dumpr's command line: parse flags, dispatch to one subcommand. The work is in the library.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+#ifndef DUMPR_VERSION
+#define DUMPR_VERSION "dev"
+#endif
+
+int main(int argc, char** argv) {
+  using namespace dumpr::cli;
+  install_signal_handlers();
+  ConnectionOptions conn;
+  conn.prompt_password = take_bare_password_flag(argc, argv);
+
+  CLI::App app{"dumpr: MySQL/MariaDB tables and binary log as JSON lines"};
+  app.set_version_flag("--version", std::string("dumpr ") + DUMPR_VERSION);
+  app.require_subcommand(1, 1);
+  app.fallthrough(false);
+
+  LoadArgs load;
+  CLI::App* load_cmd = app.add_subcommand(
+      "load", "A consistent snapshot of tables as upsert tuples, and its binlog position");
+  load_cmd->add_option("--checkpoint", load.checkpoint,
+                       "Write the snapshot's binlog position here once all rows are out");
+  load_cmd->add_option("--id", load.ids, "TABLE=COL[,COL...]: the columns of TABLE's id")
+      ->take_all();
+  load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
+  load_cmd->add_flag("--quiet", load.quiet, "No progress, even on a terminal");
+  load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")
+      ->required();
+  add_connection_options(*load_cmd, conn);
+
+  PositionArgs position;
+  CLI::App* position_cmd =
+      app.add_subcommand("position", "The server's current binlog position as checkpoint JSON");
+  position_cmd->add_option("--checkpoint", position.checkpoint, "Also write it to this file");
+  add_connection_options(*position_cmd, conn);
+
+  ValidateArgs validate;
+  CLI::App* validate_cmd = app.add_subcommand(
+      "validate-pos", "Exit 0 if the server still serves the checkpoint's position, 1 if not");
+  validate_cmd->add_option("file", validate.file, "Checkpoint file")->required();
+  add_connection_options(*validate_cmd, conn);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
+  }
+
+  if (*load_cmd) return run_load(conn, load);
+  if (*position_cmd) return run_position(conn, position);
+  if (*validate_cmd) return run_validate(conn, validate);
+  return 2;
+}

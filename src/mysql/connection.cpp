@@ -1,0 +1,213 @@
+#include "mysql/connection.hpp"
+
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include <cstring>
+
+namespace dumpr::mysql {
+
+std::string Rows::get(std::size_t r, std::string_view name) const {
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    if (columns[c] == name) return rows.at(r).at(c).value_or("");
+  return {};
+}
+
+ErrorKind classify(unsigned err) {
+  switch (err) {
+    case ER_ACCESS_DENIED_ERROR:
+    case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
+    case ER_PASSWORD_NO_MATCH:
+      return ErrorKind::auth;
+    case ER_DBACCESS_DENIED_ERROR:
+    case ER_TABLEACCESS_DENIED_ERROR:
+    case ER_COLUMNACCESS_DENIED_ERROR:
+    case ER_SPECIFIC_ACCESS_DENIED_ERROR:
+    case ER_PROCACCESS_DENIED_ERROR:
+      return ErrorKind::privilege;
+    case ER_BAD_DB_ERROR:
+    case ER_NO_SUCH_TABLE:
+    case ER_BAD_TABLE_ERROR:
+      return ErrorKind::not_found;
+    case ER_MASTER_FATAL_ERROR_READING_BINLOG:
+      return ErrorKind::position;
+    case CR_CONNECTION_ERROR:
+    case CR_CONN_HOST_ERROR:
+    case CR_SERVER_GONE_ERROR:
+    case CR_SERVER_LOST:
+    case CR_UNKNOWN_HOST:
+    case CR_SSL_CONNECTION_ERROR:
+    case ER_CON_COUNT_ERROR:
+    case ER_SERVER_SHUTDOWN:
+    case ER_HOST_IS_BLOCKED:
+    case ER_HOST_NOT_PRIVILEGED:
+      return ErrorKind::connection;
+    default:
+      return err >= 2000 && err < 3000 ? ErrorKind::connection : ErrorKind::internal;
+  }
+}
+
+namespace {
+
+std::string fix_for(ErrorKind kind, unsigned err) {
+  switch (kind) {
+    case ErrorKind::auth:
+      return " (check --user and --password, MYSQL_PWD, or the [client]/[dumpr] groups of the "
+             "option files)";
+    case ErrorKind::connection:
+      if (err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR || err == CR_UNKNOWN_HOST)
+        return " (is the server running? check --host, --port or --socket)";
+      return "";
+    case ErrorKind::not_found:
+      return err == ER_BAD_DB_ERROR ? " (check --database)" : "";
+    default:
+      return "";
+  }
+}
+
+const char* opt(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+
+}  // namespace
+
+Error Connection::last_error(std::string_view what) const {
+  unsigned err = mysql_errno(m_.get());
+  ErrorKind kind = classify(err);
+  std::string msg(what);
+  msg += ": ";
+  msg += mysql_error(m_.get());
+  msg += " [error ";
+  msg += std::to_string(err);
+  msg += "]";
+  msg += fix_for(kind, err);
+  return make_error(kind, std::move(msg));
+}
+
+Result<Connection> Connection::open(const Config& cfg) {
+  Connection c;
+  c.m_.reset(mysql_init(nullptr));
+  if (!c.m_) return make_error(ErrorKind::internal, "mysql_init failed (out of memory)");
+  MYSQL* m = c.m_.get();
+
+  if (!cfg.defaults_file.empty()) {
+    mysql_optionsv(m, MYSQL_READ_DEFAULT_FILE, cfg.defaults_file.c_str());
+    mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, "dumpr");
+  } else if (cfg.read_default_files) {
+    mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, "dumpr");
+  }
+  unsigned timeout = cfg.connect_timeout_s;
+  mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+
+  const TlsOptions& tls = cfg.tls;
+  std::string mode = tls.mode;
+  for (char& ch : mode) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  if (!mode.empty() && mode != "DISABLED" && mode != "PREFERRED" && mode != "REQUIRED" &&
+      mode != "VERIFY_CA" && mode != "VERIFY_IDENTITY")
+    return make_error(ErrorKind::usage,
+                      "--ssl-mode " + tls.mode +
+                          ": use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
+  if (mode != "DISABLED" && (!tls.ca.empty() || !tls.cert.empty() || !tls.key.empty() ||
+                             (!mode.empty() && mode != "PREFERRED"))) {
+    mysql_ssl_set(m, opt(tls.key), opt(tls.cert), opt(tls.ca), nullptr, nullptr);
+    my_bool yes = 1;
+    if (mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY")
+      mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
+    if (mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY")
+      mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
+  }
+  if (mode == "DISABLED") {
+    my_bool no = 0;
+    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &no);
+  }
+
+  const char* password = cfg.password ? cfg.password->c_str() : nullptr;
+  if (!mysql_real_connect(m, opt(cfg.host), opt(cfg.user), password, opt(cfg.database),
+                          cfg.port, opt(cfg.socket), CLIENT_MULTI_RESULTS)) {
+    std::string where;
+    if (!cfg.socket.empty())
+      where = "socket " + cfg.socket;
+    else if (!cfg.host.empty())
+      where = cfg.host + (cfg.port ? ":" + std::to_string(cfg.port) : std::string());
+    else
+      where = "the server";
+    return c.last_error("cannot connect to " + where);
+  }
+  const char* info = mysql_get_server_info(m);
+  c.mariadb_ = info && std::strstr(info, "MariaDB") != nullptr;
+  c.version_ = mysql_get_server_version(m);
+  return c;
+}
+
+std::string Connection::server_info() const {
+  const char* info = mysql_get_server_info(m_.get());
+  return info ? info : "";
+}
+
+Status Connection::exec(std::string_view sql) {
+  if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0)
+    return last_error("query failed: " + std::string(sql.substr(0, 200)));
+  // Discard any result sets.
+  do {
+    if (MYSQL_RES* r = mysql_store_result(m_.get())) mysql_free_result(r);
+  } while (mysql_next_result(m_.get()) == 0);
+  return {};
+}
+
+Result<Rows> Connection::query(std::string_view sql) {
+  if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0)
+    return last_error("query failed: " + std::string(sql.substr(0, 200)));
+  ResultPtr res(mysql_store_result(m_.get()));
+  Rows rows;
+  if (!res) {
+    if (mysql_field_count(m_.get()) != 0) return last_error("reading result failed");
+    return rows;
+  }
+  unsigned n = mysql_num_fields(res.get());
+  MYSQL_FIELD* fields = mysql_fetch_fields(res.get());
+  for (unsigned i = 0; i < n; ++i) rows.columns.emplace_back(fields[i].name);
+  while (MYSQL_ROW row = mysql_fetch_row(res.get())) {
+    unsigned long* len = mysql_fetch_lengths(res.get());
+    auto& out = rows.rows.emplace_back();
+    for (unsigned i = 0; i < n; ++i) {
+      if (row[i])
+        out.emplace_back(std::string(row[i], len[i]));
+      else
+        out.emplace_back(std::nullopt);
+    }
+  }
+  while (mysql_next_result(m_.get()) == 0) {
+    if (MYSQL_RES* r = mysql_store_result(m_.get())) mysql_free_result(r);
+  }
+  return rows;
+}
+
+Result<ResultPtr> Connection::stream(std::string_view sql) {
+  if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0)
+    return last_error("query failed: " + std::string(sql.substr(0, 200)));
+  ResultPtr res(mysql_use_result(m_.get()));
+  if (!res) return last_error("reading result failed");
+  return res;
+}
+
+std::string quote_ident(std::string_view name) {
+  std::string q;
+  q.reserve(name.size() + 2);
+  q += '`';
+  for (char ch : name) {
+    if (ch == '`') q += '`';
+    q += ch;
+  }
+  q += '`';
+  return q;
+}
+
+std::string quote_string(MYSQL* m, std::string_view s) {
+  std::string q(s.size() * 2 + 3, '\0');
+  q[0] = '\'';
+  unsigned long n = mysql_real_escape_string(m, q.data() + 1, s.data(), s.size());
+  q.resize(n + 1);
+  q += '\'';
+  return q;
+}
+
+}  // namespace dumpr::mysql

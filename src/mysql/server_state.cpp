@@ -1,0 +1,181 @@
+#include "mysql/server_state.hpp"
+
+#include <mysqld_error.h>
+
+#include <charconv>
+
+namespace dumpr::mysql {
+
+namespace {
+
+std::string upper(std::string s) {
+  for (char& ch : s) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+std::uint64_t to_u64(const std::string& s) {
+  std::uint64_t v = 0;
+  std::from_chars(s.data(), s.data() + s.size(), v);
+  return v;
+}
+
+// MySQL 8.4 removed SHOW MASTER STATUS.
+bool has_binary_log_status(const Connection& c) {
+  return !c.is_mariadb() && c.server_version() >= 80200;
+}
+
+}  // namespace
+
+Error privilege_error(Connection& c, const std::string& what, const std::string& grant) {
+  const char* user = nullptr;
+  mysql_get_optionv(c.get(), MARIADB_OPT_USER, &user);
+  std::string who = user && *user ? std::string("'") + user + "'@'%'" : "your user";
+  return make_error(ErrorKind::privilege, what + ": missing privilege; as an admin run: GRANT " +
+                                              grant + " TO " + who + ";  (" +
+                                              mysql_error(c.get()) + ")");
+}
+
+Result<BinlogSettings> check_binlog_settings(Connection& c) {
+  auto r = c.query(
+      "SELECT @@GLOBAL.log_bin AS log_bin, @@GLOBAL.binlog_format AS binlog_format, "
+      "@@GLOBAL.binlog_row_image AS row_image");
+  if (!r) return r.take_error();
+  Rows& rows = *r;
+  if (rows.rows.empty()) return make_error(ErrorKind::internal, "no answer to SELECT @@log_bin");
+  std::string log_bin = rows.get(0, "log_bin");
+  if (log_bin != "1" && upper(log_bin) != "ON")
+    return make_error(ErrorKind::server_config,
+                      "the server's binary log is off: start it with log_bin=ON (e.g. "
+                      "`log-bin=mysql-bin` in the [mysqld] section) and binlog_format=ROW");
+  std::string format = upper(rows.get(0, "binlog_format"));
+  if (format != "ROW")
+    return make_error(ErrorKind::server_config,
+                      "the server's binlog_format is " + format +
+                          ", dumpr needs ROW: SET GLOBAL binlog_format=ROW and "
+                          "binlog_format=ROW in the [mysqld] section");
+  BinlogSettings s;
+  s.row_image = upper(rows.get(0, "row_image"));
+  auto meta = c.query("SELECT @@GLOBAL.binlog_row_metadata AS m");
+  if (meta && !meta->rows.empty()) s.row_metadata = upper(meta->get(0, "m"));
+  if (!c.is_mariadb()) {
+    auto g = c.query("SELECT @@GLOBAL.gtid_mode AS g");
+    if (g && !g->rows.empty()) s.gtid_mode = upper(g->get(0, "g")) == "ON";
+  }
+  return s;
+}
+
+Status fill_server_identity(Connection& c, Position& pos) {
+  auto r = c.query(c.is_mariadb() ? "SELECT @@GLOBAL.server_id AS id"
+                                  : "SELECT @@GLOBAL.server_id AS id, @@GLOBAL.server_uuid AS uuid");
+  if (!r) return r.take_error();
+  if (r->rows.empty()) return make_error(ErrorKind::internal, "no answer to SELECT @@server_id");
+  pos.server_id = static_cast<std::uint32_t>(to_u64(r->get(0, "id")));
+  pos.server_uuid = c.is_mariadb() ? "" : r->get(0, "uuid");
+  pos.flavor = c.is_mariadb() ? "mariadb" : "mysql";
+  return {};
+}
+
+std::string gtid_at(Connection& c, const std::string& file, std::uint64_t offset) {
+  if (!c.is_mariadb()) return {};
+  auto r = c.query("SELECT BINLOG_GTID_POS(" + quote_string(c.get(), file) + ", " +
+                   std::to_string(offset) + ") AS g");
+  if (!r || r->rows.empty()) return {};
+  return r->get(0, "g");
+}
+
+Result<Position> current_position(Connection& c) {
+  const char* sql = has_binary_log_status(c) ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS";
+  auto r = c.query(sql);
+  if (!r) {
+    unsigned err = mysql_errno(c.get());
+    if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR || err == ER_ACCESS_DENIED_ERROR)
+      return privilege_error(c, std::string("reading the binlog position (") + sql + ")",
+                             c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION CLIENT ON *.*");
+    return r.take_error();
+  }
+  if (r->rows.empty())
+    return make_error(ErrorKind::server_config,
+                      "the server's binary log is off: start it with log_bin=ON (e.g. "
+                      "`log-bin=mysql-bin` in the [mysqld] section) and binlog_format=ROW");
+  Position pos;
+  pos.file = r->get(0, "File");
+  pos.position = to_u64(r->get(0, "Position"));
+  if (!c.is_mariadb()) {
+    pos.gtid = r->get(0, "Executed_Gtid_Set");
+    std::erase(pos.gtid, '\n');
+  }
+  DUMPR_TRY(fill_server_identity(c, pos));
+  if (c.is_mariadb()) pos.gtid = gtid_at(c, pos.file, pos.position);
+  return pos;
+}
+
+Status check_position(Connection& c, const Position& pos) {
+  Position here;
+  DUMPR_TRY(fill_server_identity(c, here));
+  if (pos.server_id != 0 && pos.server_id != here.server_id)
+    return make_error(ErrorKind::position,
+                      "the position is from another server (its server_id is " +
+                          std::to_string(pos.server_id) + ", this server's is " +
+                          std::to_string(here.server_id) + ")");
+  if (!pos.server_uuid.empty() && !here.server_uuid.empty() && pos.server_uuid != here.server_uuid)
+    return make_error(ErrorKind::position, "the position is from another server (server_uuid " +
+                                               pos.server_uuid + ", this server's is " +
+                                               here.server_uuid + ")");
+  if (!pos.flavor.empty() && pos.flavor != here.flavor)
+    return make_error(ErrorKind::position, "the position is from a " + pos.flavor +
+                                               " server, this one is " + here.flavor);
+  auto logs = c.query("SHOW BINARY LOGS");
+  if (!logs) {
+    unsigned err = mysql_errno(c.get());
+    if (err == ER_NO_BINARY_LOGGING)
+      return make_error(ErrorKind::server_config,
+                        "the server's binary log is off: start it with log_bin=ON");
+    if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR)
+      return privilege_error(c, "listing binary logs (SHOW BINARY LOGS)",
+                             c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION CLIENT ON *.*");
+    return logs.take_error();
+  }
+  std::uint64_t size = 0;
+  bool found = false;
+  std::string first;
+  for (std::size_t i = 0; i < logs->rows.size(); ++i) {
+    std::string name = logs->get(i, "Log_name");
+    if (first.empty()) first = name;
+    if (name == pos.file) {
+      found = true;
+      size = to_u64(logs->get(i, "File_size"));
+    }
+  }
+  if (!found)
+    return make_error(ErrorKind::position,
+                      "binlog file " + pos.file + " is no longer on the server (purged; the oldest is " +
+                          (first.empty() ? std::string("none") : first) +
+                          "): run `dumpr load` again to take a new snapshot and position");
+  if (pos.position < 4)
+    return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
+                                               " is before the first event of " + pos.file);
+  if (pos.position > size)
+    return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
+                                               " is past the end of " + pos.file + " (" +
+                                               std::to_string(size) + " bytes)");
+  if (pos.position < size) {
+    // The server refuses an offset that is not where an event starts.
+    auto ev = c.query("SHOW BINLOG EVENTS IN " + quote_string(c.get(), pos.file) + " FROM " +
+                      std::to_string(pos.position) + " LIMIT 1");
+    if (!ev) {
+      unsigned err = mysql_errno(c.get());
+      if (err == ER_ERROR_WHEN_EXECUTING_COMMAND)
+        return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
+                                                   " in " + pos.file +
+                                                   " is not at the start of an event");
+      if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR)
+        return privilege_error(c, "reading binlog events (SHOW BINLOG EVENTS)",
+                               c.is_mariadb() ? "BINLOG MONITOR ON *.*"
+                                              : "REPLICATION SLAVE ON *.*");
+      return ev.take_error();
+    }
+  }
+  return {};
+}
+
+}  // namespace dumpr::mysql

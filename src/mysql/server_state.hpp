@@ -1,0 +1,40 @@
+// What dumpr asks the server about its binary log: is it usable, where is it now, and does it
+// still serve a given position.
+#pragma once
+
+#include <string>
+
+#include "dumpr/error.hpp"
+#include "dumpr/position.hpp"
+#include "mysql/connection.hpp"
+
+namespace dumpr::mysql {
+
+// The binlog settings dumpr needs: log_bin on and binlog_format ROW. The Error says which setting
+// to change. A row image other than FULL is returned in `row_image` for the caller to warn about.
+struct BinlogSettings {
+  std::string row_image;     // FULL, MINIMAL, NOBLOB
+  std::string row_metadata;  // FULL, MINIMAL, NO_LOG ("" on servers without the setting)
+  bool gtid_mode = false;    // MySQL gtid_mode=ON
+};
+Result<BinlogSettings> check_binlog_settings(Connection& c);
+
+// The server's identity (server_id, MySQL server_uuid, flavor) filled into `pos`.
+Status fill_server_identity(Connection& c, Position& pos);
+
+// The current end of the binary log (SHOW MASTER STATUS / SHOW BINARY LOG STATUS), with the
+// server's identity and, where the server has GTIDs, the GTID position there.
+Result<Position> current_position(Connection& c);
+
+// MariaDB: the GTID position at file:offset (BINLOG_GTID_POS), "" if none.
+std::string gtid_at(Connection& c, const std::string& file, std::uint64_t offset);
+
+// The message for a missing privilege, naming the GRANT that fixes it.
+Error privilege_error(Connection& c, const std::string& what, const std::string& grant);
+
+// Does the server still serve `pos`? OK, or an Error of kind `position` that says why not
+// (another server, file purged, offset past the end or not on an event boundary); other kinds
+// mean it could not be checked.
+Status check_position(Connection& c, const Position& pos);
+
+}  // namespace dumpr::mysql

@@ -1,0 +1,70 @@
+// JsonOut: a growable byte buffer that JSON text is appended to, reused row after row so the
+// per-row path does not allocate once it has grown to the largest row.
+//
+// Why not RapidJSON's Writer here: a tuple repeats the key columns' JSON (the id) before the
+// content, so the builder records byte ranges of values and splices them; a writer that tracks
+// structure cannot splice. This emitter only appends; the caller owns the structure. Strings are
+// escaped by one table-driven routine (escape_utf8) so every path escapes alike.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+
+namespace dumpr::row {
+
+class JsonOut {
+ public:
+  JsonOut() = default;
+  JsonOut(const JsonOut&) = delete;
+  JsonOut& operator=(const JsonOut&) = delete;
+  JsonOut(JsonOut&& o) noexcept : data_(o.data_), size_(o.size_), cap_(o.cap_) {
+    o.data_ = nullptr;
+    o.size_ = o.cap_ = 0;
+  }
+  ~JsonOut() { delete[] data_; }
+
+  void clear() { size_ = 0; }
+  std::size_t size() const { return size_; }
+  const char* data() const { return data_; }
+  std::string_view view() const { return {data_, size_}; }
+  std::string_view view(std::size_t from, std::size_t to) const { return {data_ + from, to - from}; }
+  void truncate(std::size_t n) { size_ = n; }
+
+  // Room for n more bytes; returns where they go. Commit them with advance().
+  char* reserve(std::size_t n) {
+    if (cap_ - size_ < n) grow(n);
+    return data_ + size_;
+  }
+  void advance(std::size_t n) { size_ += n; }
+
+  void put(char c) {
+    if (size_ == cap_) grow(1);
+    data_[size_++] = c;
+  }
+  void put(std::string_view s) {
+    char* p = reserve(s.size());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    size_ += s.size();
+  }
+  void put_null() { put(std::string_view("null")); }
+
+  // A JSON string from bytes that are valid UTF-8 (callers guarantee it).
+  void put_string(std::string_view utf8) {
+    put('"');
+    escape_utf8(utf8);
+    put('"');
+  }
+  // The escaped body of a JSON string, without the quotes.
+  void escape_utf8(std::string_view utf8);
+
+ private:
+  void grow(std::size_t need);
+
+  char* data_ = nullptr;
+  std::size_t size_ = 0;
+  std::size_t cap_ = 0;
+};
+
+}  // namespace dumpr::row

@@ -1,0 +1,82 @@
+#include "row/tuple_builder.hpp"
+
+namespace dumpr::row {
+
+void TableShape::prepare() {
+  keys.clear();
+  keys.reserve(columns.size());
+  JsonOut tmp;
+  for (const Column& c : columns) {
+    tmp.clear();
+    tmp.put_string(c.name);
+    tmp.put(':');
+    keys.emplace_back(tmp.view());
+  }
+  tmp.clear();
+  tmp.put_string(table);
+  table_json = std::string(tmp.view());
+}
+
+void TupleBuilder::start(const TableShape& shape) {
+  shape_ = &shape;
+  content_.clear();
+  first_ = true;
+  const std::size_t n = shape.columns.size();
+  if (value_start_.size() < n) {
+    value_start_.resize(n);
+    value_end_.resize(n);
+  }
+  // A column not written in this row has start == end == npos-like 0 marker.
+  for (std::size_t i : shape.id_columns) value_start_[i] = value_end_[i] = 0;
+}
+
+bool TupleBuilder::has_id() const {
+  for (std::size_t i : shape_->id_columns)
+    if (value_end_[i] == 0) return false;
+  return true;
+}
+
+void TupleBuilder::append_id(JsonOut& out) const {
+  const auto& ids = shape_->id_columns;
+  if (ids.empty() || !has_id()) {
+    out.put_null();
+    return;
+  }
+  if (ids.size() == 1) {
+    out.put(content_.view(value_start_[ids[0]], value_end_[ids[0]]));
+    return;
+  }
+  out.put('[');
+  for (std::size_t k = 0; k < ids.size(); ++k) {
+    if (k) out.put(',');
+    out.put(content_.view(value_start_[ids[k]], value_end_[ids[k]]));
+  }
+  out.put(']');
+}
+
+std::string_view TupleBuilder::id_json(JsonOut& scratch) const {
+  scratch.clear();
+  append_id(scratch);
+  return scratch.view();
+}
+
+std::string_view TupleBuilder::finish(Op op, std::string_view metadata) {
+  line_.clear();
+  line_.put(op == Op::upsert ? std::string_view("[\"upsert\",") : std::string_view("[\"delete\","));
+  line_.put(shape_->table_json);
+  line_.put(',');
+  append_id(line_);
+  line_.put(',');
+  if (first_)
+    line_.put(std::string_view("{}"));
+  else {
+    line_.put(content_.view());
+    line_.put('}');
+  }
+  line_.put(',');
+  line_.put(metadata);
+  line_.put(']');
+  return line_.view();
+}
+
+}  // namespace dumpr::row

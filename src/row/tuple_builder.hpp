@@ -1,0 +1,79 @@
+// TupleBuilder assembles one output line, `[op, table, id, content, metadata]`, the same way for
+// load and tail. The caller writes each present column's value between begin_value() and
+// end_value(); the builder writes the key, remembers where the id columns' values are, and at
+// finish() copies those bytes into the id, so the id is byte-for-byte the content's value.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "row/column.hpp"
+#include "row/json_out.hpp"
+
+namespace dumpr::row {
+
+enum class Op { upsert, erase };
+
+// What the builder needs to know of a table; built once per table (load) or table map (tail).
+struct TableShape {
+  std::string table;               // table name as the server spells it
+  std::vector<Column> columns;     // in table order
+  std::vector<std::size_t> id_columns;  // indexes into columns, in key order; empty: id is null
+  bool warned_invalid_text_any = false;
+
+  // Precomputed JSON fragments: `"name":` per column, `"table"` once.
+  std::vector<std::string> keys;
+  std::string table_json;
+
+  // Fills keys and table_json from table and columns. Call after changing either.
+  void prepare();
+};
+
+class TupleBuilder {
+ public:
+  // Starts a row of `shape` (which must outlive the row).
+  void start(const TableShape& shape);
+
+  // Begins column i's value: writes the separator and key, returns the buffer to write the value
+  // into with the put_* functions. Columns must be given in increasing order.
+  JsonOut& begin_value(std::size_t i) {
+    JsonOut& out = content_;
+    out.put(first_ ? '{' : ',');
+    first_ = false;
+    out.put(shape_->keys[i]);
+    value_start_[i] = out.size();
+    return out;
+  }
+  void end_value(std::size_t i) { value_end_[i] = content_.size(); }
+  void put_null_value(std::size_t i) {
+    begin_value(i).put_null();
+    end_value(i);
+  }
+
+  // Whether every id column got a value in this row (a partial image may lack some).
+  bool has_id() const;
+  // The id's JSON (a scalar, an array for composite keys, null when the table has no key); valid
+  // until the next start(). Uses `scratch` as storage.
+  std::string_view id_json(JsonOut& scratch) const;
+
+  // Assembles the line in the builder's line buffer: `[op,table,id,content,metadata]` with no
+  // trailing newline; `metadata` is JSON text ("null" for load). Valid until the next call.
+  std::string_view finish(Op op, std::string_view metadata);
+
+  // Content written so far (for comparisons, tests).
+  std::string_view content() const { return content_.view(); }
+  const TableShape* shape() const { return shape_; }
+
+ private:
+  void append_id(JsonOut& out) const;
+
+  const TableShape* shape_ = nullptr;
+  JsonOut content_;
+  JsonOut line_;
+  std::vector<std::size_t> value_start_, value_end_;
+  bool first_ = true;
+};
+
+}  // namespace dumpr::row
