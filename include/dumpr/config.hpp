@@ -36,6 +36,7 @@ struct Config {
   bool read_default_files = true;  // read ~/.my.cnf etc. (off in tests)
   TlsOptions tls;
   unsigned connect_timeout_s = 10;
+  unsigned read_timeout_s = 0;  // 0: libmariadb's default
 
   // The id of each table's tuples: column names in key order. Tables not named here use their
   // primary key (the original library's per-table id functions).

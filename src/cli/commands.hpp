@@ -1,6 +1,7 @@
 // One function per subcommand; each returns the process exit status.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,14 @@ struct ValidateArgs {
   std::string file;
 };
 int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
+
+struct TailArgs {
+  std::string from, from_position, from_gtid, checkpoint, tables;
+  std::vector<std::string> binlog_files;
+  bool until_end = false;
+  std::uint32_t server_id = 0;
+};
+int run_tail(ConnectionOptions& conn, const TailArgs& args);
 
 // Exit status when stdout's reader has gone (`| head`): what a shell reports for SIGPIPE.
 constexpr int kReaderGoneExit = 141;

@@ -43,6 +43,22 @@ int main(int argc, char** argv) {
   validate_cmd->add_option("file", validate.file, "Checkpoint file")->required();
   add_connection_options(*validate_cmd, conn);
 
+  TailArgs tail;
+  CLI::App* tail_cmd = app.add_subcommand(
+      "tail", "The binary log from a position on, as upsert and delete tuples; resumable");
+  tail_cmd->add_option("--from", tail.from, "Checkpoint file to start from");
+  tail_cmd->add_option("--from-position", tail.from_position, "Start at FILE:POS");
+  tail_cmd->add_option("--checkpoint", tail.checkpoint,
+                       "Checkpoint file to advance after each transaction (default: --from)");
+  tail_cmd->add_flag("--until-end", tail.until_end,
+                     "Stop once the binlog's end as of start-up is reached (for cron)");
+  tail_cmd->add_option("--server-id", tail.server_id,
+                       "Replica server id to connect with (default: derived, unique)");
+  tail_cmd->add_option("--tables", tail.tables, "Only these tables of --database: T1,T2");
+  tail_cmd->add_option("--binlog-file", tail.binlog_files,
+                       "Decode this local binlog file instead of a server (repeatable)");
+  add_connection_options(*tail_cmd, conn);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -59,5 +75,6 @@ int main(int argc, char** argv) {
   if (*load_cmd) return run_load(conn, load);
   if (*position_cmd) return run_position(conn, position);
   if (*validate_cmd) return run_validate(conn, validate);
+  if (*tail_cmd) return run_tail(conn, tail);
   return 2;
 }

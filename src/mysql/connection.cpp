@@ -96,6 +96,10 @@ Result<Connection> Connection::open(const Config& cfg) {
   }
   unsigned timeout = cfg.connect_timeout_s;
   mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
+  if (cfg.read_timeout_s) {
+    unsigned rt = cfg.read_timeout_s;
+    mysql_optionsv(m, MYSQL_OPT_READ_TIMEOUT, &rt);
+  }
   mysql_optionsv(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
 
   const TlsOptions& tls = cfg.tls;

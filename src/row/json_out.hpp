@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string_view>
+#include <utility>
 
 namespace dumpr::row {
 
@@ -26,6 +27,11 @@ class JsonOut {
   ~JsonOut() { delete[] data_; }
 
   void clear() { size_ = 0; }
+  void swap(JsonOut& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+  }
   std::size_t size() const { return size_; }
   const char* data() const { return data_; }
   std::string_view view() const { return {data_, size_}; }

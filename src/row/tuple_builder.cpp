@@ -21,6 +21,7 @@ void TupleBuilder::start(const TableShape& shape) {
   shape_ = &shape;
   content_.clear();
   first_ = true;
+  values_ = 0;
   const std::size_t n = shape.columns.size();
   if (value_start_.size() < n) {
     value_start_.resize(n);
@@ -60,20 +61,27 @@ std::string_view TupleBuilder::id_json(JsonOut& scratch) const {
   return scratch.view();
 }
 
+void TupleBuilder::append_prefix(JsonOut& out, Op op, std::string_view id_json) const {
+  out.put(op == Op::upsert ? std::string_view("[\"upsert\",") : std::string_view("[\"delete\","));
+  out.put(shape_->table_json);
+  out.put(',');
+  if (id_json.empty())
+    append_id(out);
+  else
+    out.put(id_json);
+  out.put(',');
+  if (first_)
+    out.put(std::string_view("{}"));
+  else {
+    out.put(content_.view());
+    out.put('}');
+  }
+  out.put(',');
+}
+
 std::string_view TupleBuilder::finish(Op op, std::string_view metadata) {
   line_.clear();
-  line_.put(op == Op::upsert ? std::string_view("[\"upsert\",") : std::string_view("[\"delete\","));
-  line_.put(shape_->table_json);
-  line_.put(',');
-  append_id(line_);
-  line_.put(',');
-  if (first_)
-    line_.put(std::string_view("{}"));
-  else {
-    line_.put(content_.view());
-    line_.put('}');
-  }
-  line_.put(',');
+  append_prefix(line_, op);
   line_.put(metadata);
   line_.put(']');
   return line_.view();

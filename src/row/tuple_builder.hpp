@@ -44,6 +44,7 @@ class TupleBuilder {
     first_ = false;
     out.put(shape_->keys[i]);
     value_start_[i] = out.size();
+    ++values_;
     return out;
   }
   void end_value(std::size_t i) { value_end_[i] = content_.size(); }
@@ -57,6 +58,13 @@ class TupleBuilder {
   // The id's JSON (a scalar, an array for composite keys, null when the table has no key); valid
   // until the next start(). Uses `scratch` as storage.
   std::string_view id_json(JsonOut& scratch) const;
+
+  // How many columns got a value in this row (fewer than the shape's columns: a partial image).
+  std::size_t values() const { return values_; }
+
+  // The line up to the metadata, `[op,table,id,content,`, into `out` (appended). The id is this
+  // row's own unless `id_json` is given (a MINIMAL after-image takes the before-image's id).
+  void append_prefix(JsonOut& out, Op op, std::string_view id_json = {}) const;
 
   // Assembles the line in the builder's line buffer: `[op,table,id,content,metadata]` with no
   // trailing newline; `metadata` is JSON text ("null" for load). Valid until the next call.
@@ -74,6 +82,7 @@ class TupleBuilder {
   JsonOut line_;
   std::vector<std::size_t> value_start_, value_end_;
   bool first_ = true;
+  std::size_t values_ = 0;
 };
 
 }  // namespace dumpr::row

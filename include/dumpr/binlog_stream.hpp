@@ -1,0 +1,73 @@
+// create-binlog-stream: the binary log from a position on, as upsert and delete tuples, with a
+// commit marker after each transaction carrying the position to checkpoint.
+//
+//   auto s = dumpr::BinlogStream::open(cfg, opts);
+//   for (;;) {
+//     auto ev = s->next();                     // blocks for the server (a heartbeat each second)
+//     if (!ev) fail(ev.error());
+//     switch ((*ev)->kind) {
+//       case TailEvent::Kind::row: write((*ev)->row.line); break;
+//       case TailEvent::Kind::commit: flush(); save((*ev)->position); break;
+//       case TailEvent::Kind::end: return;     // --until-end reached, files read, or stop()
+//       default: break;
+//     }
+//   }
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dumpr/config.hpp"
+#include "dumpr/error.hpp"
+#include "dumpr/position.hpp"
+#include "dumpr/row.hpp"
+
+namespace dumpr {
+
+struct TailOptions {
+  Position from;                          // start here (file + position)
+  std::vector<std::string> tables;        // only these tables of cfg.database; empty: all
+  bool until_end = false;                 // stop at the binlog's end as of open()
+  std::vector<std::string> binlog_files;  // offline: decode these files, no server
+  unsigned heartbeat_ms = 1000;
+  unsigned max_reconnect_backoff_ms = 30000;
+  int max_reconnects = -1;                // -1: forever
+};
+
+struct TailEvent {
+  enum class Kind { row, commit, heartbeat, end };
+  Kind kind = Kind::row;
+  RowView row;        // Kind::row
+  Position position;  // Kind::commit: where to resume after this transaction
+  std::uint32_t event_time = 0;  // Kind::commit / heartbeat: the last event's time (for lag)
+};
+
+class BinlogStream {
+ public:
+  static Result<BinlogStream> open(const Config& cfg, TailOptions opts);
+
+  BinlogStream(BinlogStream&&) noexcept;
+  BinlogStream& operator=(BinlogStream&&) noexcept;
+  ~BinlogStream();
+
+  // The next row, commit, heartbeat or end. Views are valid until the next call.
+  Result<const TailEvent*> next();
+
+  // next-position: where a consumer that applied everything so far resumes (the last commit).
+  const Position& next_position() const;
+
+  // Asks the stream to end at the next transaction boundary (safe from a signal handler's flag
+  // check or another thread).
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit BinlogStream(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dumpr

@@ -1,0 +1,147 @@
+// dumpr tail: connect -> check -> position -> for each event: decode -> normalise -> write ->
+// checkpoint at commit (after the rows it covers were flushed to stdout).
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+
+#include "cli/commands.hpp"
+#include "dumpr/binlog_stream.hpp"
+#include "dumpr/position.hpp"
+#include "output/line_writer.hpp"
+
+namespace dumpr::cli {
+
+namespace {
+
+Result<Position> parse_from_position(const std::string& spec) {
+  auto colon = spec.rfind(':');
+  std::uint64_t pos = 0;
+  if (colon == std::string::npos || colon == 0 ||
+      std::from_chars(spec.data() + colon + 1, spec.data() + spec.size(), pos).ec != std::errc() ||
+      pos < 4)
+    return make_error(ErrorKind::usage,
+                      "--from-position " + spec + ": expected FILE:POS, e.g. mariadb-bin.000001:4");
+  Position p;
+  p.file = spec.substr(0, colon);
+  p.position = pos;
+  return p;
+}
+
+std::vector<std::string> split_tables(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= s.size() && !s.empty()) {
+    auto comma = s.find(',', start);
+    std::string t = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!t.empty()) out.push_back(t);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int run_tail(ConnectionOptions& conn, const TailArgs& args) {
+  auto cfg = make_config(conn);
+  if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
+  cfg->server_id = args.server_id;
+  cfg->read_timeout_s = 30;  // heartbeats come every second; silence this long is a dead link
+
+  TailOptions opts;
+  opts.until_end = args.until_end;
+  opts.binlog_files = args.binlog_files;
+  opts.tables = split_tables(args.tables);
+  std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;
+  int sources = !args.from.empty() + !args.from_position.empty() + !args.binlog_files.empty();
+  if (sources != 1) {
+    print_error(make_error(ErrorKind::usage,
+                           "give exactly one of --from FILE, --from-position FILE:POS or "
+                           "--binlog-file PATH"));
+    return 2;
+  }
+  if (!args.from.empty()) {
+    auto pos = read_checkpoint(args.from);
+    if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);
+    opts.from = *pos;
+  } else if (!args.from_position.empty()) {
+    auto pos = parse_from_position(args.from_position);
+    if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);
+    opts.from = *pos;
+  }
+  if (opts.binlog_files.empty() && cfg->database.empty() && opts.tables.empty())
+    print_warning("no --database: rows of every database are written");
+
+  auto stream = BinlogStream::open(*cfg, opts);
+  if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
+
+  output::LineWriter out(STDOUT_FILENO);
+  using clock = std::chrono::steady_clock;
+  auto last_checkpoint = clock::now();
+  auto last_flush = clock::now();
+  Position pending;  // committed and flushed-to-buffer, not yet in the checkpoint file
+  bool have_pending = false;
+
+  // Flush stdout, then record the last commit. Never ahead of what reached stdout.
+  auto save = [&]() -> int {
+    if (Status s = out.flush(); !s) return out.reader_gone() ? kReaderGoneExit : 9;
+    last_flush = clock::now();
+    if (have_pending && !checkpoint.empty()) {
+      if (Status s = write_checkpoint(checkpoint, pending); !s) {
+        print_error(s.error());
+        return exit_code(s.error().kind);
+      }
+    }
+    have_pending = false;
+    last_checkpoint = clock::now();
+    return 0;
+  };
+
+  while (true) {
+    if (stop_requested()) stream->stop();
+    auto ev = stream->next();
+    if (!ev) {
+      // Rows of the last whole transaction are out: keep their checkpoint, then report.
+      if (int rc = save(); rc != 0) return rc;
+      print_error(ev.error());
+      return exit_code(ev.error().kind);
+    }
+    const TailEvent& e = **ev;
+    switch (e.kind) {
+      case TailEvent::Kind::row:
+        if (Status s = out.write_line(e.row.line); !s) {
+          if (out.reader_gone()) return kReaderGoneExit;
+          if (stop_requested()) return 0;  // the write was interrupted: the checkpoint stands
+          print_error(s.error());
+          return exit_code(s.error().kind);
+        }
+        break;
+      case TailEvent::Kind::commit: {
+        pending = e.position;
+        have_pending = true;
+        auto now = clock::now();
+        if (now - last_flush > std::chrono::milliseconds(50) || out.buffered() > (256 << 10)) {
+          if (Status s = out.flush(); !s) {
+            if (out.reader_gone()) return kReaderGoneExit;
+            if (stop_requested()) return 0;
+            print_error(s.error());
+            return exit_code(s.error().kind);
+          }
+          last_flush = now;
+          if (now - last_checkpoint > std::chrono::milliseconds(1000))
+            if (int rc = save(); rc != 0) return rc;
+        }
+        break;
+      }
+      case TailEvent::Kind::heartbeat:
+        if (int rc = save(); rc != 0) return rc;
+        break;
+      case TailEvent::Kind::end:
+        return save();
+    }
+  }
+}
+
+}  // namespace dumpr::cli

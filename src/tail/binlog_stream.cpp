@@ -1,0 +1,718 @@
+// The tail, as passes over each event: read (server or file) -> decode -> track position and
+// transaction -> decode rows through the table's plan -> tuples -> commit marker.
+//
+// Positions: `next_position` in a row's metadata is where a consumer that stored it restarts
+// without losing anything after it: the start of its transaction for every row but the last,
+// the end of the transaction for the last. So each tuple is held back by one row until we know
+// whether it is its transaction's last.
+#include "dumpr/binlog_stream.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "binlog/decoder.hpp"
+#include "binlog/file.hpp"
+#include "binlog/rows.hpp"
+#include "mysql/binlog_dump.hpp"
+#include "mysql/connection.hpp"
+#include "mysql/server_state.hpp"
+#include "mysql/table_schema.hpp"
+#include "row/tuple_builder.hpp"
+#include "row/values.hpp"
+
+namespace dumpr {
+
+namespace {
+
+using binlog::Event;
+
+// Per TABLE_MAP: the output shape and the decode plan, built on the first rows event.
+struct TableState {
+  std::shared_ptr<const binlog::TableMap> map;
+  bool skip = false;
+  row::TableShape shape;
+  std::optional<binlog::DecodePlan> plan;
+};
+
+struct Out {
+  TailEvent::Kind kind = TailEvent::Kind::row;
+  RowOp op = RowOp::upsert;
+  std::string table;
+  row::JsonOut line;
+  Position position;
+  std::uint32_t time = 0;
+};
+
+// "mariadb-bin.000012" -> 12, for ordering files.
+std::uint64_t file_number(const std::string& f) {
+  auto dot = f.rfind('.');
+  std::uint64_t n = 0;
+  if (dot != std::string::npos) std::from_chars(f.data() + dot + 1, f.data() + f.size(), n);
+  return n;
+}
+
+bool at_or_after(const std::string& file, std::uint64_t pos, const Position& target) {
+  if (file == target.file) return pos >= target.position;
+  return file_number(file) > file_number(target.file);
+}
+
+std::string base_name(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+bool starts_with_word(std::string_view q, std::string_view word) {
+  while (!q.empty() && (q.front() == ' ' || q.front() == '\n' || q.front() == '\t')) q.remove_prefix(1);
+  if (q.size() < word.size()) return false;
+  for (std::size_t i = 0; i < word.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(q[i])) != word[i]) return false;
+  return q.size() == word.size() || !std::isalnum(static_cast<unsigned char>(q[word.size()]));
+}
+
+// MariaDB GTID positions are one "domain-server-seq" per domain; a commit replaces its domain's.
+std::string merge_maria_gtid(const std::string& pos, const std::string& gtid) {
+  auto dash = gtid.find('-');
+  if (dash == std::string::npos) return pos;
+  std::string domain = gtid.substr(0, dash);
+  std::string out;
+  bool replaced = false;
+  std::size_t start = 0;
+  while (start < pos.size()) {
+    auto comma = pos.find(',', start);
+    std::string item = pos.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    start = comma == std::string::npos ? pos.size() : comma + 1;
+    if (item.empty()) continue;
+    if (item.substr(0, item.find('-')) == domain) {
+      item = gtid;
+      replaced = true;
+    }
+    if (!out.empty()) out += ',';
+    out += item;
+  }
+  if (!replaced) {
+    if (!out.empty()) out += ',';
+    out += gtid;
+  }
+  return out;
+}
+
+}  // namespace
+
+struct BinlogStream::Impl {
+  Config cfg;
+  TailOptions opts;
+  std::atomic<bool> stop_requested{false};
+
+  // Sources: a server, or local files.
+  bool offline = false;
+  std::optional<mysql::Connection> schema_conn;
+  std::optional<mysql::BinlogDump> dump;
+  std::optional<binlog::BinlogFile> file_reader;
+  std::size_t file_index = 0;
+  bool flavor_mariadb = true;
+  std::uint32_t server_id = 0;
+  int reconnects = 0;
+
+  binlog::Decoder decoder;
+  Event event;  // the event being processed (its views stay valid until the next read)
+  std::vector<binlog::Bytes> inner;  // TRANSACTION_PAYLOAD's events still to process
+  std::size_t inner_index = 0;
+
+  // Where the next event starts, and the last commit (what a checkpoint stores).
+  std::string file;
+  std::uint64_t pos = 4;
+  Position committed;
+  Position end_target;
+  bool have_end = false;
+
+  // The transaction in progress.
+  bool in_txn = false, seen_begin = false, standalone = false;
+  std::string txn_file;
+  std::uint64_t txn_pos = 0;
+  std::string txn_gtid;
+  std::uint64_t released_in_txn = 0;  // tuples of this transaction given to the consumer
+  std::uint64_t skip_tuples = 0;      // after a reconnect: tuples already given, to skip
+
+  // Tables.
+  std::unordered_map<std::uint64_t, std::unique_ptr<TableState>> tables;
+  std::map<std::string, mysql::TableDefinition> schema_cache;  // "db.table"
+  std::map<std::string, bool> warned_no_key;
+
+  // Rows being decoded.
+  std::optional<binlog::RowsReader> rows;
+  TableState* rows_table = nullptr;
+  std::uint32_t rows_time = 0;
+  row::TupleBuilder before, after;
+  row::JsonOut id_before, id_after;
+
+  // The held tuple (prefix up to the metadata) and the output queue.
+  bool has_held = false;
+  row::JsonOut held;
+  std::string held_table, held_db;
+  RowOp held_op = RowOp::upsert;
+  std::uint32_t held_time = 0;
+  bool held_partial = false;
+  std::vector<Out> outq;
+  std::size_t out_head = 0, out_size = 0;
+  TailEvent current;
+  bool ended = false;
+
+  void warn(const std::string& m) {
+    if (cfg.on_warning) cfg.on_warning(m);
+  }
+
+  Out& push(TailEvent::Kind kind) {
+    if (out_size == outq.size()) outq.emplace_back();
+    Out& o = outq[out_size++];
+    o.kind = kind;
+    o.line.clear();
+    return o;
+  }
+
+  Status connect_source(const Position& from);
+  Result<bool> read_event();  // false: the input ended
+  Status handle(const Event& ev, std::uint64_t event_start, bool inner_event);
+  Status step();
+  Status begin_txn(std::uint64_t event_start);
+  void commit();
+  Result<TableState*> table_for(const binlog::RowsEvent& rows);
+  Status build_table(TableState& t);
+  Status decode_next_row();
+  void emit(row::TupleBuilder& b, RowOp op, std::string_view id_override);
+  void release(const std::string& next_file, std::uint64_t next_pos);
+  void write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
+                      const std::string& next_file, std::uint64_t next_pos, bool partial);
+  void reset_stream_state();
+};
+
+void BinlogStream::Impl::reset_stream_state() {
+  decoder = binlog::Decoder();
+  tables.clear();
+  rows.reset();
+  inner.clear();
+  inner_index = 0;
+  in_txn = seen_begin = standalone = false;
+  has_held = false;
+}
+
+Status BinlogStream::Impl::connect_source(const Position& from) {
+  auto conn = mysql::Connection::open(cfg);
+  if (!conn) return conn.take_error();
+  flavor_mariadb = conn->is_mariadb();
+  mysql::DumpRequest req;
+  req.file = from.file;
+  req.position = from.position;
+  req.server_id = server_id;
+  req.heartbeat_ms = opts.heartbeat_ms;
+  auto d = mysql::BinlogDump::start(std::move(conn.value()), req);
+  if (!d) return d.take_error();
+  dump.emplace(std::move(d.value()));
+  file = from.file;
+  pos = from.position;
+  return {};
+}
+
+Result<bool> BinlogStream::Impl::read_event() {
+  if (offline) {
+    while (true) {
+      if (!file_reader) {
+        if (file_index >= opts.binlog_files.size()) return false;
+        auto f = binlog::BinlogFile::open(opts.binlog_files[file_index]);
+        if (!f) return f.take_error();
+        file_reader.emplace(std::move(f.value()));
+        file = base_name(opts.binlog_files[file_index]);
+        pos = 4;
+        decoder = binlog::Decoder();
+        tables.clear();
+      }
+      binlog::RawEvent raw;
+      auto more = file_reader->next(raw);
+      if (!more) return more.take_error();
+      if (!*more) {
+        file_reader.reset();
+        ++file_index;
+        continue;
+      }
+      auto ev = decoder.decode(raw.bytes);
+      if (!ev) return file_reader->at(raw, ev.take_error());
+      event = std::move(ev.value());
+      std::uint64_t start = raw.offset;
+      pos = raw.end();
+      DUMPR_TRY(handle(event, start, false));
+      return true;
+    }
+  }
+  while (true) {
+    auto bytes = dump ? dump->next()
+                      : Result<std::span<const std::uint8_t>>(
+                            make_error(ErrorKind::connection, "not connected"));
+    if (!bytes) {
+      Error err = bytes.take_error();
+      if (err.kind != ErrorKind::connection || stop_requested) return err;
+      if (opts.max_reconnects >= 0 && reconnects >= opts.max_reconnects) return err;
+      // Reconnect from the last commit; skip what this transaction already gave out.
+      ++reconnects;
+      unsigned backoff = std::min<unsigned>(250u << std::min(reconnects - 1, 8),
+                                            opts.max_reconnect_backoff_ms);
+      warn("lost the server (" + err.message + "); reconnecting from " + committed.file + ":" +
+           std::to_string(committed.position) + " in " + std::to_string(backoff) + " ms");
+      for (unsigned waited = 0; waited < backoff; waited += 50) {
+        if (stop_requested) {
+          has_held = false;  // its transaction will be read again from the checkpoint
+          return false;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+      dump.reset();
+      const std::uint64_t given = released_in_txn + skip_tuples;
+      reset_stream_state();
+      Status c = connect_source(committed);
+      if (c) {
+        auto sc = mysql::Connection::open(cfg);
+        if (sc) schema_conn.emplace(std::move(sc.value()));
+        schema_cache.clear();
+      }
+      if (!c) {
+        if (c.error().kind != ErrorKind::connection) return c.take_error();
+        dump.reset();
+        // Try again: next() on an empty dump is a connection error handled above.
+        skip_tuples = given;
+        released_in_txn = 0;
+        warn("reconnect failed: " + c.error().message);
+        continue;
+      }
+      skip_tuples = given;
+      released_in_txn = 0;
+      warn("reconnected; continuing from " + committed.file + ":" +
+           std::to_string(committed.position));
+      continue;
+    }
+    if (bytes->empty()) return false;
+    auto ev = decoder.decode(*bytes);
+    if (!ev)
+      return make_error(ev.error().kind, file + " at offset " + std::to_string(pos) + ": " +
+                                             ev.error().message);
+    event = std::move(ev.value());
+    const binlog::EventHeader& h = event.header;
+    std::uint64_t start = pos;
+    const bool artificial = (h.flags & binlog::kLogEventArtificialF) != 0;
+    if (h.type == binlog::kRotate || h.type == binlog::kHeartbeat ||
+        h.type == binlog::kHeartbeatV2 || artificial) {
+      // These do not occupy the position they report.
+    } else if (h.type == binlog::kFormatDescription && h.log_pos == 0) {
+      // The format description a dump starts with (not at the position it reports).
+    } else if (h.log_pos != 0) {
+      pos = h.log_pos;
+    } else {
+      pos += h.event_size;  // MariaDB 11.4+: no end position inside transactions
+    }
+    reconnects = 0;
+    DUMPR_TRY(handle(event, start, false));
+    return true;
+  }
+}
+
+Status BinlogStream::Impl::begin_txn(std::uint64_t event_start) {
+  if (!in_txn) {
+    in_txn = true;
+    seen_begin = false;
+    standalone = false;
+    txn_file = file;
+    txn_pos = event_start;
+    txn_gtid.clear();
+    released_in_txn = 0;
+  }
+  return {};
+}
+
+void BinlogStream::Impl::commit() {
+  if (has_held) release(file, pos);
+  committed.file = file;
+  committed.position = pos;
+  if (!txn_gtid.empty()) {
+    if (flavor_mariadb)
+      committed.gtid = merge_maria_gtid(committed.gtid, txn_gtid);
+    else
+      committed.gtid.clear();  // MySQL GTID sets are not tracked yet: file+position is exact
+  }
+  Out& o = push(TailEvent::Kind::commit);
+  o.position = committed;
+  o.time = event.header.timestamp;
+  in_txn = seen_begin = standalone = false;
+  released_in_txn = 0;
+  skip_tuples = 0;
+}
+
+Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bool inner_event) {
+  using namespace binlog;
+  if (const auto* r = ev.as<RotateEvent>()) {
+    if (!inner_event) {
+      file = std::string(r->next_file);
+      pos = r->position;
+    }
+    return {};
+  }
+  if (const auto* g = ev.as<MariaGtidEvent>()) {
+    DUMPR_TRY(begin_txn(event_start));
+    txn_gtid = g->to_string();
+    standalone = g->standalone();
+    return {};
+  }
+  if (const auto* g = ev.as<MysqlGtidEvent>()) {
+    DUMPR_TRY(begin_txn(event_start));
+    if (!g->anonymous) txn_gtid = g->to_string();
+    return {};
+  }
+  if (const auto* q = ev.as<QueryEvent>()) {
+    if (starts_with_word(q->query, "BEGIN") || starts_with_word(q->query, "XA START")) {
+      DUMPR_TRY(begin_txn(event_start));
+      seen_begin = true;
+      return {};
+    }
+    if (starts_with_word(q->query, "COMMIT") || starts_with_word(q->query, "ROLLBACK")) {
+      if (in_txn || has_held) commit();
+      return {};
+    }
+    if (starts_with_word(q->query, "XA")) return {};  // XA END / XA COMMIT bookkeeping
+    // A statement of its own (DDL): definitions may have changed.
+    schema_cache.clear();
+    tables.clear();
+    if (!seen_begin) {
+      DUMPR_TRY(begin_txn(event_start));
+      commit();
+    }
+    return {};
+  }
+  if (ev.as<XidEvent>() || ev.as<XaPrepareEvent>()) {
+    DUMPR_TRY(begin_txn(event_start));
+    commit();
+    return {};
+  }
+  if (const auto* h = ev.as<HeartbeatEvent>()) {
+    (void)h;
+    Out& o = push(TailEvent::Kind::heartbeat);
+    o.time = ev.header.timestamp;
+    return {};
+  }
+  if (const auto* p = ev.as<TransactionPayloadEvent>()) {
+    inner = p->events;
+    inner_index = 0;
+    return {};
+  }
+  if (const auto* rows_ev = ev.as<RowsEvent>()) {
+    auto t = table_for(*rows_ev);
+    if (!t) return t.take_error();
+    if (!*t) return {};
+    if (!in_txn) DUMPR_TRY(begin_txn(event_start));
+    rows_table = *t;
+    rows_time = ev.header.timestamp;
+    rows.emplace(*rows_ev, *rows_table->plan);
+    return {};
+  }
+  return {};
+}
+
+Result<TableState*> BinlogStream::Impl::table_for(const binlog::RowsEvent& r) {
+  if (!r.map)
+    return make_error(ErrorKind::corrupt, "a rows event for table id " +
+                                              std::to_string(r.table_id) +
+                                              " came without its TABLE_MAP event");
+  auto& slot = tables[r.table_id];
+  if (!slot || slot->map != r.map) {
+    slot = std::make_unique<TableState>();
+    slot->map = r.map;
+    const auto& m = *r.map;
+    if (!cfg.database.empty() && m.database != cfg.database) slot->skip = true;
+    if (!slot->skip && !opts.tables.empty()) {
+      slot->skip = true;
+      for (const auto& t : opts.tables)
+        if (t == m.table) slot->skip = false;
+    }
+    if (!slot->skip) DUMPR_TRY(build_table(*slot));
+  }
+  return slot->skip ? nullptr : slot.get();
+}
+
+Status BinlogStream::Impl::build_table(TableState& t) {
+  const binlog::TableMap& m = *t.map;
+  std::vector<row::Column> cols = binlog::columns_from_table_map(m);
+  const mysql::TableDefinition* def = nullptr;
+  if (schema_conn) {
+    const std::string key = m.database + "." + m.table;
+    auto it = schema_cache.find(key);
+    if (it == schema_cache.end()) {
+      auto d = mysql::describe_table(*schema_conn, m.database, m.table);
+      if (!d) return d.take_error();
+      it = schema_cache.emplace(key, std::move(d.value())).first;
+    }
+    if (it->second.exists) def = &it->second;
+  }
+  if (def) {
+    if (!m.has_column_names) {
+      if (def->columns.size() != cols.size())
+        return make_error(
+            ErrorKind::schema,
+            "table " + m.database + "." + m.table + " at " + file + ":" + std::to_string(pos) +
+                ": the binlog row has " + std::to_string(cols.size()) +
+                " columns but the table now has " + std::to_string(def->columns.size()) +
+                "; without binlog_row_metadata=FULL dumpr cannot tell which is which (set "
+                "binlog_row_metadata=FULL on the server, or run `dumpr load` again)");
+      // Names and kinds from the server's definition; what the table map knows wins where it
+      // says more (its kinds follow the logged types).
+      for (std::size_t i = 0; i < cols.size(); ++i) {
+        row::Column c = def->columns[i];
+        if (c.kind == row::Kind::enumeration || c.kind == row::Kind::set) {
+          if (cols[i].members.empty()) cols[i].members = c.members;
+        }
+        cols[i].name = c.name;
+        if (c.kind == row::Kind::json || c.kind == row::Kind::server_text ||
+            c.kind == row::Kind::unsigned_int || c.kind == row::Kind::signed_int)
+          cols[i].kind = c.kind;
+        cols[i].type_name = c.type_name;
+        if (cols[i].collation == 0) cols[i].collation = c.collation;
+      }
+    } else if (def->columns.size() == cols.size()) {
+      // Only what a table map cannot say: MariaDB JSON, UUID, INET4, INET6.
+      for (std::size_t i = 0; i < cols.size(); ++i) {
+        const row::Column& c = def->columns[i];
+        if (c.name != cols[i].name) continue;
+        if (c.kind == row::Kind::json || c.kind == row::Kind::server_text) {
+          cols[i].kind = c.kind;
+          cols[i].type_name = c.type_name;
+        }
+      }
+    }
+  }
+  t.shape.table = m.table;
+  t.shape.columns = std::move(cols);
+  // The id: --id, else the table map's primary key, else the server's.
+  std::vector<std::string> id_names;
+  if (auto it = cfg.id_columns.find(m.table); it != cfg.id_columns.end()) {
+    id_names = it->second;
+  } else if (!m.primary_key.empty()) {
+    for (auto k : m.primary_key)
+      if (k < t.shape.columns.size()) t.shape.id_columns.push_back(k);
+  } else if (def) {
+    id_names = def->primary_key;
+  }
+  for (const std::string& n : id_names) {
+    for (std::size_t k = 0; k < t.shape.columns.size(); ++k)
+      if (t.shape.columns[k].name == n) t.shape.id_columns.push_back(k);
+  }
+  if (t.shape.id_columns.empty() && !warned_no_key[m.database + "." + m.table]) {
+    warned_no_key[m.database + "." + m.table] = true;
+    warn("table " + m.database + "." + m.table + " has no primary key" +
+         (def || m.has_column_names ? "" : " known to dumpr") + " and no --id " + m.table +
+         "=COLUMNS: its tuples have a null id");
+  }
+  t.shape.prepare();
+  auto plan = binlog::DecodePlan::make(m, t.shape.columns, cfg.values);
+  if (!plan) return plan.take_error();
+  t.plan.emplace(std::move(plan.value()));
+  return {};
+}
+
+void BinlogStream::Impl::write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
+                                        const std::string& next_file, std::uint64_t next_pos,
+                                        bool partial) {
+  o.put(std::string_view("{\"ts\":"));
+  row::put_datetime(o, ValueOptions{}, binlog::utc_parts(time), 0, true);
+  o.put(std::string_view(",\"db\":"));
+  o.put_string(db);
+  o.put(std::string_view(",\"next_file\":"));
+  o.put_string(next_file);
+  o.put(std::string_view(",\"next_position\":"));
+  row::put_uint(o, next_pos);
+  if (!txn_gtid.empty()) {
+    o.put(std::string_view(",\"gtid\":"));
+    o.put_string(txn_gtid);
+  }
+  if (partial) o.put(std::string_view(",\"partial\":true"));
+  o.put('}');
+}
+
+void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t next_pos) {
+  Out& o = push(TailEvent::Kind::row);
+  o.line.swap(held);
+  write_metadata(o.line, held_time, held_db, next_file, next_pos, held_partial);
+  o.line.put(']');
+  o.op = held_op;
+  o.table = held_table;
+  has_held = false;
+  ++released_in_txn;
+}
+
+void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view id_override) {
+  if (skip_tuples > 0) {  // given out before a reconnect
+    --skip_tuples;
+    ++released_in_txn;
+    return;
+  }
+  if (has_held) release(txn_file, txn_pos);
+  held.clear();
+  b.append_prefix(held, op == RowOp::upsert ? row::Op::upsert : row::Op::erase, id_override);
+  held_op = op;
+  held_table = rows_table->shape.table;
+  held_db = rows_table->map->database;
+  held_time = rows_time;
+  held_partial = b.values() < rows_table->shape.columns.size();
+  has_held = true;
+}
+
+Status BinlogStream::Impl::decode_next_row() {
+  const binlog::RowsEvent& r = *event.as<binlog::RowsEvent>();
+  (void)r;
+  const auto* rows_ev = std::get_if<binlog::RowsEvent>(&event.body);
+  const bool has_before = rows_ev->has_before(), has_after = rows_ev->has_after();
+  if (has_before) before.start(rows_table->shape);
+  if (has_after) after.start(rows_table->shape);
+  DUMPR_TRY(rows->next(has_before ? &before : nullptr, has_after ? &after : nullptr));
+  if (!has_before) {
+    emit(after, RowOp::upsert, {});
+  } else if (!has_after) {
+    emit(before, RowOp::erase, {});
+  } else {
+    std::string_view idb = before.id_json(id_before);
+    std::string_view ida = after.has_id() ? after.id_json(id_after) : idb;
+    if (ida != idb) {
+      emit(before, RowOp::erase, {});
+      emit(after, RowOp::upsert, {});
+    } else {
+      emit(after, RowOp::upsert, after.has_id() ? std::string_view() : idb);
+    }
+  }
+  return {};
+}
+
+Status BinlogStream::Impl::step() {
+  if (rows) {
+    if (rows->done()) {
+      rows.reset();
+    } else {
+      return decode_next_row();
+    }
+  }
+  if (inner_index < inner.size()) {
+    auto ev = decoder.decode_inner(inner[inner_index++]);
+    if (!ev)
+      return make_error(ev.error().kind, file + " at offset " + std::to_string(pos) +
+                                             " (inside a transaction payload): " +
+                                             ev.error().message);
+    event = std::move(ev.value());
+    return handle(event, txn_pos, true);
+  }
+  inner.clear();
+  inner_index = 0;
+  if (!in_txn && !has_held) {
+    if (stop_requested || (have_end && at_or_after(file, pos, end_target))) {
+      push(TailEvent::Kind::end);
+      ended = true;
+      return {};
+    }
+  }
+  auto more = read_event();
+  if (!more) return more.take_error();
+  if (!*more) {
+    if (has_held) {
+      if (in_txn)
+        warn("the input ends inside a transaction (at " + file + ":" + std::to_string(pos) +
+             "); its rows so far are written, unconfirmed by a commit");
+      release(file, pos);
+    }
+    push(TailEvent::Kind::end);
+    ended = true;
+  }
+  return {};
+}
+
+BinlogStream::BinlogStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+BinlogStream::BinlogStream(BinlogStream&&) noexcept = default;
+BinlogStream& BinlogStream::operator=(BinlogStream&&) noexcept = default;
+BinlogStream::~BinlogStream() = default;
+
+Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
+  auto impl = std::make_unique<Impl>();
+  impl->cfg = cfg;
+  impl->opts = std::move(opts);
+  Impl& s = *impl;
+  if (!s.opts.binlog_files.empty()) {
+    s.offline = true;
+    s.committed = s.opts.from;
+    return BinlogStream(std::move(impl));
+  }
+  if (s.opts.from.empty())
+    return make_error(ErrorKind::usage,
+                      "tail needs a starting position: --from FILE (a checkpoint), "
+                      "--from-position FILE:POS, or --binlog-file for local files");
+  // A second connection answers schema questions while the first streams.
+  auto conn = mysql::Connection::open(cfg);
+  if (!conn) return conn.take_error();
+  auto settings = mysql::check_binlog_settings(*conn);
+  if (!settings) return settings.take_error();
+  if (settings->row_image != "FULL")
+    s.warn("binlog_row_image is " + settings->row_image +
+           ": updated rows carry only some columns; such tuples have \"partial\": true");
+  DUMPR_TRY(mysql::check_position(*conn, s.opts.from));
+  if (s.opts.until_end) {
+    auto end = mysql::current_position(*conn);
+    if (!end) return end.take_error();
+    s.end_target = std::move(end.value());
+    s.have_end = true;
+  }
+  Position here;
+  DUMPR_TRY(mysql::fill_server_identity(*conn, here));
+  s.flavor_mariadb = conn->is_mariadb();
+  s.schema_conn.emplace(std::move(conn.value()));
+  s.server_id = cfg.server_id;
+  if (s.server_id == 0) {
+    // A replica id unlikely to clash: high range, from the host name and process id.
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    std::uint32_t h = static_cast<std::uint32_t>(std::hash<std::string>{}(host)) ^
+                      static_cast<std::uint32_t>(getpid());
+    s.server_id = 0x70000000u | (h & 0x0FFFFFFFu);
+  }
+  if (s.server_id == here.server_id)
+    return make_error(ErrorKind::usage, "--server-id " + std::to_string(s.server_id) +
+                                            " is the server's own id: choose another");
+  s.committed = s.opts.from;
+  s.committed.server_id = here.server_id;
+  s.committed.server_uuid = here.server_uuid;
+  s.committed.flavor = here.flavor;
+  DUMPR_TRY(s.connect_source(s.opts.from));
+  return BinlogStream(std::move(impl));
+}
+
+Result<const TailEvent*> BinlogStream::next() {
+  Impl& s = *impl_;
+  while (s.out_head == s.out_size) {
+    s.out_head = s.out_size = 0;
+    if (s.ended) {
+      s.push(TailEvent::Kind::end);
+      break;
+    }
+    DUMPR_TRY(s.step());
+  }
+  Out& o = s.outq[s.out_head++];
+  s.current.kind = o.kind;
+  s.current.row.op = o.op;
+  s.current.row.table = o.table;
+  s.current.row.line = o.line.view();
+  s.current.position = o.position;
+  s.current.event_time = o.time;
+  return &s.current;
+}
+
+const Position& BinlogStream::next_position() const { return impl_->committed; }
+
+void BinlogStream::stop() { impl_->stop_requested = true; }
+
+}  // namespace dumpr
