@@ -205,6 +205,33 @@ std::string_view trim_token(std::string_view t) {
   return t;
 }
 
+// JSON's number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. Checked on the token
+// itself, so numbers beyond a double's range (1e400, huge integers) are kept, as the server keeps
+// them.
+bool is_json_number(std::string_view t) {
+  std::size_t i = 0, n = t.size();
+  auto digits = [&] {
+    std::size_t s = i;
+    while (i < n && t[i] >= '0' && t[i] <= '9') ++i;
+    return i > s;
+  };
+  if (i < n && t[i] == '-') ++i;
+  if (i < n && t[i] == '0')
+    ++i;
+  else if (!digits())
+    return false;
+  if (i < n && t[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == n;
+}
+
 template <class V>
 error_code emit(JsonOut& out, V&& v, int depth) {
   if (depth > 1000) return DEPTH_ERROR;
@@ -252,8 +279,7 @@ error_code emit(JsonOut& out, V&& v, int depth) {
     case ondemand::json_type::number: {
       // Validate it is a number, then keep its token exactly as written.
       std::string_view tok = trim_token(v.raw_json_token());
-      double d;
-      if (auto e = v.get_double().get(d)) return e;
+      if (!is_json_number(tok)) return NUMBER_ERROR;
       out.put(tok);
       return SUCCESS;
     }
@@ -318,9 +344,9 @@ Status put_json_text(JsonOut& out, std::string_view json) {
       case ondemand::json_type::number: {
         std::string_view tok;
         err = doc.raw_json_token().get(tok);
-        double d;
-        if (!err) err = doc.get_double().get(d);
-        if (!err) out.put(trim_token(tok));
+        if (!err) tok = trim_token(tok);
+        if (!err && !is_json_number(tok)) err = NUMBER_ERROR;
+        if (!err) out.put(tok);
         break;
       }
       case ondemand::json_type::boolean: {
