@@ -55,13 +55,15 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   opts.binlog_files = args.binlog_files;
   opts.tables = split_tables(args.tables);
   std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;
-  int sources = !args.from.empty() + !args.from_position.empty() + !args.binlog_files.empty();
+  int sources = !args.from.empty() + !args.from_position.empty() + !args.from_gtid.empty() +
+                !args.binlog_files.empty();
   if (sources != 1) {
     print_error(make_error(ErrorKind::usage,
-                           "give exactly one of --from FILE, --from-position FILE:POS or "
-                           "--binlog-file PATH"));
+                           "give exactly one of --from FILE, --from-position FILE:POS, "
+                           "--from-gtid GTIDS or --binlog-file PATH"));
     return 2;
   }
+  if (!args.from_gtid.empty()) opts.from.gtid = args.from_gtid;
   if (!args.from.empty()) {
     auto pos = read_checkpoint(args.from);
     if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);

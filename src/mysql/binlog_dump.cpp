@@ -22,6 +22,14 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
     // MARIA_SLAVE_CAPABILITY_GTID: real GTID, annotate and checkpoint events, not MySQL stand-ins.
     DUMPR_TRY(conn.exec("SET @mariadb_slave_capability = 4"));
   }
+  if (!req.gtid.empty()) {
+    if (!conn.is_mariadb())
+      return make_error(ErrorKind::usage, "a GTID start position needs a MariaDB server here");
+    // MariaDB's GTID start (sql/sql_repl.cc): the dump begins after the given GTID position.
+    DUMPR_TRY(conn.exec("SET @slave_connect_state = " + quote_string(conn.get(), req.gtid)));
+    DUMPR_TRY(conn.exec("SET @slave_gtid_strict_mode = 0"));
+    DUMPR_TRY(conn.exec("SET @slave_gtid_ignore_duplicates = 0"));
+  }
   if (req.heartbeat_ms)
     DUMPR_TRY(conn.exec("SET @master_heartbeat_period = " +
                         std::to_string(std::uint64_t{req.heartbeat_ms} * 1000000)));
@@ -31,7 +39,7 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
   put_le(packet, req.position > 0xFFFFFFFFu ? 4 : req.position, 4);
   put_le(packet, req.non_blocking ? 1 : 0, 2);
   put_le(packet, req.server_id, 4);
-  packet += req.file;
+  if (req.gtid.empty()) packet += req.file;
   MYSQL* m = conn.get();
   if (m->methods->db_command(m, COM_BINLOG_DUMP, packet.data(), packet.size(), 1, nullptr) != 0)
     return conn.last_error("requesting the binary log from " + req.file + ":" +

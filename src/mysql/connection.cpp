@@ -58,6 +58,10 @@ std::string fix_for(ErrorKind kind, unsigned err) {
       if (err == CR_CONNECTION_ERROR || err == CR_CONN_HOST_ERROR || err == CR_UNKNOWN_HOST)
         return " (is the server running? check --host, --port or --socket)";
       return "";
+    case ErrorKind::privilege:
+      if (err == ER_DBACCESS_DENIED_ERROR)
+        return " (as an admin run: GRANT SELECT ON <database>.* TO <user>)";
+      return "";
     case ErrorKind::not_found:
       return err == ER_BAD_DB_ERROR ? " (check --database)" : "";
     default:

@@ -56,10 +56,15 @@ bool put_server_text(JsonOut& out, const Column& col, const ValueOptions& opt, c
                      std::size_t n) {
   switch (col.kind) {
     case Kind::signed_int:
-    case Kind::unsigned_int:
-      // The server's text of an integer is already its exact decimal digits.
-      out.put(std::string_view(s, n));
+    case Kind::unsigned_int: {
+      // The server's text of an integer is its exact decimal digits, but ZEROFILL columns come
+      // zero-padded ("00042"), which JSON forbids: drop the padding.
+      std::size_t i = 0;
+      if (n > 0 && s[0] == '-') out.put('-'), i = 1;
+      while (i + 1 < n && s[i] == '0') ++i;
+      out.put(std::string_view(s + i, n - i));
       return true;
+    }
     case Kind::year: {
       unsigned y = 0;
       std::from_chars(s, s + n, y);

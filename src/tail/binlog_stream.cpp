@@ -212,6 +212,7 @@ Status BinlogStream::Impl::connect_source(const Position& from) {
   req.position = from.position;
   req.server_id = server_id;
   req.heartbeat_ms = opts.heartbeat_ms;
+  req.gtid = from.file.empty() ? from.gtid : std::string();
   auto d = mysql::BinlogDump::start(std::move(conn.value()), req);
   if (!d) return d.take_error();
   dump.emplace(std::move(d.value()));
@@ -310,6 +311,9 @@ Result<bool> BinlogStream::Impl::read_event() {
     } else if (h.type == binlog::kFormatDescription && h.log_pos == 0) {
       // The format description a dump starts with (not at the position it reports).
     } else if (h.log_pos != 0) {
+      // The event's own start is exact even where our running position is not (the first
+      // event after a GTID-based start, whose ROTATE names only the file).
+      if (h.log_pos >= h.event_size) start = h.log_pos - h.event_size;
       pos = h.log_pos;
     } else {
       pos += h.event_size;  // MariaDB 11.4+: no end position inside transactions
@@ -648,7 +652,7 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
     s.committed = s.opts.from;
     return BinlogStream(std::move(impl));
   }
-  if (s.opts.from.empty())
+  if (s.opts.from.empty() && s.opts.from.gtid.empty())
     return make_error(ErrorKind::usage,
                       "tail needs a starting position: --from FILE (a checkpoint), "
                       "--from-position FILE:POS, or --binlog-file for local files");
@@ -660,7 +664,11 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (settings->row_image != "FULL")
     s.warn("binlog_row_image is " + settings->row_image +
            ": updated rows carry only some columns; such tuples have \"partial\": true");
-  DUMPR_TRY(mysql::check_position(*conn, s.opts.from));
+  if (!s.opts.from.file.empty()) DUMPR_TRY(mysql::check_position(*conn, s.opts.from));
+  else if (!conn->is_mariadb())
+    return make_error(ErrorKind::usage,
+                      "--from-gtid is supported for MariaDB servers only so far; use --from or "
+                      "--from-position with MySQL");
   if (s.opts.until_end) {
     auto end = mysql::current_position(*conn);
     if (!end) return end.take_error();

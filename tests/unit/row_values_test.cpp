@@ -173,3 +173,9 @@ TEST_CASE("the tuple builder repeats the key columns' JSON as the id") {
   b.append_prefix(prefix, Op::upsert, "[1,\"a\"]");
   CHECK(prefix.view() == "[\"upsert\",\"t\\\"q\",[1,\"a\"],{\"Mixed Case\":\"x\"},");
 }
+
+TEST_CASE("ZEROFILL integers lose their padding") {
+  CHECK(text_value(col(Kind::unsigned_int), "00042") == "42");
+  CHECK(text_value(col(Kind::unsigned_int), "0000") == "0");
+  CHECK(text_value(col(Kind::signed_int), "-7") == "-7");
+}
