@@ -15,6 +15,10 @@ struct Position {
   std::uint32_t server_id = 0;  // @@server_id of the server the position belongs to
   std::string server_uuid;   // MySQL @@server_uuid; empty on MariaDB
   std::string flavor;        // "mariadb" or "mysql"
+  // The captured tables' definitions in force at this position, as JSON (an object), kept only
+  // when the server's binlog does not describe columns itself (binlog_row_metadata != FULL).
+  // Opaque here; src/tail/schema_history reads and writes it.
+  std::string tables_json;
 
   bool empty() const { return file.empty(); }
 };

@@ -1,6 +1,7 @@
 #include "dumpr/positions.hpp"
 
 #include "mysql/connection.hpp"
+#include "mysql/schema_history.hpp"
 #include "mysql/server_state.hpp"
 
 namespace dumpr {
@@ -10,7 +11,16 @@ Result<Position> binlog_position(const Config& cfg) {
   if (!conn) return conn.take_error();
   auto settings = mysql::check_binlog_settings(*conn);
   if (!settings) return settings.take_error();
-  return mysql::current_position(*conn);
+  auto pos = mysql::current_position(*conn);
+  if (!pos) return pos.take_error();
+  if (settings->row_metadata != "FULL" && !settings->row_metadata.empty() &&
+      !cfg.database.empty()) {
+    // The binlog will not name columns: record the definitions tail starts from.
+    auto h = mysql::record_schema(*conn, cfg.database, {});
+    if (!h) return h.take_error();
+    pos->tables_json = h->to_json();
+  }
+  return pos;
 }
 
 Status validate_position(const Config& cfg, const Position& pos) {

@@ -10,6 +10,7 @@
 
 #include "mysql/connection.hpp"
 #include "mysql/result_columns.hpp"
+#include "mysql/schema_history.hpp"
 #include "mysql/server_state.hpp"
 #include "row/text_values.hpp"
 #include "row/tuple_builder.hpp"
@@ -250,6 +251,12 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
                   "for whole rows)");
   for (const std::string& t : tables) DUMPR_TRY(impl->resolve_table(t));
   DUMPR_TRY(impl->open_snapshot());
+  if (settings->row_metadata != "FULL" && !settings->row_metadata.empty()) {
+    // The binlog will not name columns: record the definitions tail starts from.
+    auto h = mysql::record_schema(impl->conn, cfg.database, tables);
+    if (!h) return h.take_error();
+    impl->position.tables_json = h->to_json();
+  }
   return TableStream(std::move(impl));
 }
 

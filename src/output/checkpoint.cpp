@@ -36,6 +36,10 @@ std::string to_checkpoint_json(const Position& pos) {
     w.Key("flavor");
     w.String(pos.flavor.c_str(), static_cast<rapidjson::SizeType>(pos.flavor.size()));
   }
+  if (!pos.tables_json.empty()) {
+    w.Key("tables");
+    w.RawValue(pos.tables_json.c_str(), pos.tables_json.size(), rapidjson::kObjectType);
+  }
   w.EndObject();
   std::string s(sb.GetString(), sb.GetSize());
   s += '\n';
@@ -70,6 +74,8 @@ Result<Position> parse_checkpoint_json(std::string_view text, std::string_view o
   if (!obj["server_id"].get_uint64().get(id)) pos.server_id = static_cast<std::uint32_t>(id);
   if (!obj["server_uuid"].get_string().get(s)) pos.server_uuid = std::string(s);
   if (!obj["flavor"].get_string().get(s)) pos.flavor = std::string(s);
+  simdjson::dom::object tables;
+  if (!obj["tables"].get_object().get(tables)) pos.tables_json = simdjson::minify(tables);
   return pos;
 }
 

@@ -23,6 +23,7 @@
 #include "binlog/rows.hpp"
 #include "mysql/binlog_dump.hpp"
 #include "mysql/connection.hpp"
+#include "mysql/schema_history.hpp"
 #include "mysql/server_state.hpp"
 #include "mysql/table_schema.hpp"
 #include "row/tuple_builder.hpp"
@@ -143,7 +144,12 @@ struct BinlogStream::Impl {
 
   // Tables.
   std::unordered_map<std::uint64_t, std::unique_ptr<TableState>> tables;
-  std::map<std::string, mysql::TableDefinition> schema_cache;  // "db.table"
+  std::map<std::string, mysql::TableDefinition> schema_cache;  // "db.table", current server
+  // Definitions as of the stream's position, for table maps without column names.
+  bool keep_history = false;
+  mysql::SchemaHistory history;
+  std::string history_json;  // history as stored in checkpoints, rebuilt when it changes
+  std::map<std::string, std::string> seen_shape;  // "db.table" -> column names and kinds
   std::map<std::string, bool> warned_no_key;
 
   // Rows being decoded.
@@ -191,7 +197,52 @@ struct BinlogStream::Impl {
   void write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
                       const std::string& next_file, std::uint64_t next_pos, bool partial);
   void reset_stream_state();
+  Status refresh_after_ddl(std::string_view db);
+  std::string shape_signature(const row::TableShape& shape) const;
 };
+
+std::string BinlogStream::Impl::shape_signature(const row::TableShape& shape) const {
+  std::string sig;
+  for (const row::Column& c : shape.columns) {
+    if (!sig.empty()) sig += ", ";
+    sig += c.name + " " + row::kind_name(c.kind);
+  }
+  return sig;
+}
+
+Status BinlogStream::Impl::refresh_after_ddl(std::string_view db) {
+  if (!keep_history || !schema_conn) return {};
+  // Re-read every recorded table of the statement's database (a DDL may name several, or name
+  // them through a rename): the server's definition now is the one from this event on, as long
+  // as the stream is at the binlog's end; a later change of the same table is still caught by
+  // the table-map check before any row is decoded.
+  std::vector<std::pair<std::string, std::string>> names;
+  for (const auto& [key, def] : history.tables()) {
+    auto dot = key.find('.');
+    std::string kdb = key.substr(0, dot);
+    if (db.empty() || kdb == db) names.emplace_back(kdb, key.substr(dot + 1));
+  }
+  bool changed = false;
+  for (const auto& [d, t] : names) {
+    auto def = mysql::describe_table(*schema_conn, d, t);
+    if (!def) return def.take_error();
+    const mysql::TableDefinition* old = history.find(d, t);
+    bool same = old && def->exists && old->columns.size() == def->columns.size();
+    for (std::size_t i = 0; same && i < def->columns.size(); ++i)
+      same = old->columns[i].name == def->columns[i].name &&
+             old->columns[i].kind == def->columns[i].kind &&
+             old->columns[i].members == def->columns[i].members;
+    if (same) continue;
+    changed = true;
+    if (!def->exists) {
+      history.erase(d, t);
+    } else {
+      history.put(d, t, std::move(def.value()));
+    }
+  }
+  if (changed) history_json = history.to_json();
+  return {};
+}
 
 void BinlogStream::Impl::reset_stream_state() {
   decoder = binlog::Decoder();
@@ -341,6 +392,7 @@ void BinlogStream::Impl::commit() {
   if (has_held) release(file, pos);
   committed.file = file;
   committed.position = pos;
+  committed.tables_json = keep_history ? history_json : std::string();
   if (!txn_gtid.empty()) {
     if (flavor_mariadb)
       committed.gtid = merge_maria_gtid(committed.gtid, txn_gtid);
@@ -389,6 +441,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     // A statement of its own (DDL): definitions may have changed.
     schema_cache.clear();
     tables.clear();
+    DUMPR_TRY(refresh_after_ddl(q->db));
     if (!seen_begin) {
       DUMPR_TRY(begin_txn(event_start));
       commit();
@@ -449,7 +502,19 @@ Status BinlogStream::Impl::build_table(TableState& t) {
   const binlog::TableMap& m = *t.map;
   std::vector<row::Column> cols = binlog::columns_from_table_map(m);
   const mysql::TableDefinition* def = nullptr;
-  if (schema_conn) {
+  if (keep_history && !m.has_column_names) {
+    // The definition in force at this position: recorded, or (first sight) the server's now.
+    def = history.find(m.database, m.table);
+    if (!def && schema_conn) {
+      auto d = mysql::describe_table(*schema_conn, m.database, m.table);
+      if (!d) return d.take_error();
+      if (d->exists) {
+        history.put(m.database, m.table, std::move(d.value()));
+        history_json = history.to_json();
+        def = history.find(m.database, m.table);
+      }
+    }
+  } else if (schema_conn) {
     const std::string key = m.database + "." + m.table;
     auto it = schema_cache.find(key);
     if (it == schema_cache.end()) {
@@ -518,6 +583,13 @@ Status BinlogStream::Impl::build_table(TableState& t) {
          "=COLUMNS: its tuples have a null id");
   }
   t.shape.prepare();
+  // Say so, once, when a table shows up with another definition than before.
+  std::string sig = shape_signature(t.shape);
+  auto& seen = seen_shape[m.database + "." + m.table];
+  if (!seen.empty() && seen != sig)
+    warn("table " + m.database + "." + m.table + " has a new definition from " + file + ":" +
+         std::to_string(pos) + " on: " + sig);
+  seen = std::move(sig);
   auto plan = binlog::DecodePlan::make(m, t.shape.columns, cfg.values);
   if (!plan) return plan.take_error();
   t.plan.emplace(std::move(plan.value()));
@@ -691,6 +763,19 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (s.server_id == here.server_id)
     return make_error(ErrorKind::usage, "--server-id " + std::to_string(s.server_id) +
                                             " is the server's own id: choose another");
+  if (!s.opts.from.tables_json.empty()) {
+    auto h = mysql::SchemaHistory::from_json(s.opts.from.tables_json);
+    if (!h) return h.take_error();
+    s.history = std::move(h.value());
+    s.history_json = s.history.to_json();
+    s.keep_history = true;
+  } else if (settings->row_metadata != "FULL" && !settings->row_metadata.empty()) {
+    s.keep_history = true;
+    s.warn("binlog_row_metadata is " + settings->row_metadata +
+           " and the checkpoint records no table definitions: the tables' current definitions are "
+           "taken as those in force at the start position (set binlog_row_metadata=FULL, or start "
+           "from a checkpoint written by `dumpr load` or `dumpr position`)");
+  }
   s.committed = s.opts.from;
   s.committed.server_id = here.server_id;
   s.committed.server_uuid = here.server_uuid;
