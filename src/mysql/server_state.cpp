@@ -27,12 +27,18 @@ bool has_binary_log_status(const Connection& c) {
 }  // namespace
 
 Error privilege_error(Connection& c, const std::string& what, const std::string& grant) {
-  const char* user = nullptr;
-  mysql_get_optionv(c.get(), MARIADB_OPT_USER, &user);
-  std::string who = user && *user ? std::string("'") + user + "'@'%'" : "your user";
-  return make_error(ErrorKind::privilege, what + ": missing privilege; as an admin run: GRANT " +
-                                              grant + " TO " + who + ";  (" +
-                                              mysql_error(c.get()) + ")");
+  const std::string server_says = mysql_error(c.get());
+  const char* user = c.get()->user;
+  const char* host = c.get()->host;
+  std::string who = user && *user ? "'" + std::string(user) + "'@'" +
+                                        (host && *host && std::string(host) != "localhost"
+                                             ? std::string("%")
+                                             : std::string("localhost")) +
+                                        "'"
+                                  : std::string("<user>");
+  return make_error(ErrorKind::privilege, what + ": missing privilege (" + server_says +
+                                              "); as an admin run: GRANT " + grant + " TO " +
+                                              who + ";");
 }
 
 Result<BinlogSettings> check_binlog_settings(Connection& c) {
