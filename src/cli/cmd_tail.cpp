@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 #include "cli/commands.hpp"
 #include "dumpr/binlog_stream.hpp"
@@ -85,6 +86,23 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   auto last_flush = clock::now();
   Position pending;  // committed and flushed-to-buffer, not yet in the checkpoint file
   bool have_pending = false;
+  const bool progress = args.progress || (!args.quiet && isatty(STDERR_FILENO));
+  auto last_progress = clock::now();
+  std::uint64_t rows = 0;
+  // Position, rows and lag (the last event's age; 0 once heartbeats say we are caught up).
+  auto show_progress = [&](std::uint32_t event_time, bool caught_up) {
+    auto now = clock::now();
+    if (!progress || now - last_progress < std::chrono::seconds(1)) return;
+    last_progress = now;
+    long lag = 0;
+    if (!caught_up && event_time != 0)
+      lag = static_cast<long>(std::time(nullptr)) - static_cast<long>(event_time);
+    const Position& p = stream->next_position();
+    std::fprintf(stderr, "\r\033[Kdumpr: %s:%llu, %llu rows, lag %lds", p.file.c_str(),
+                 static_cast<unsigned long long>(p.position), static_cast<unsigned long long>(rows),
+                 lag < 0 ? 0 : lag);
+    std::fflush(stderr);
+  };
 
   // Flush stdout, then record the last commit. Never ahead of what reached stdout.
   auto save = [&]() -> int {
@@ -113,6 +131,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     const TailEvent& e = **ev;
     switch (e.kind) {
       case TailEvent::Kind::row:
+        ++rows;
         if (Status s = out.write_line(e.row.line); !s) {
           if (out.reader_gone()) return kReaderGoneExit;
           if (stop_requested()) return 0;  // the write was interrupted: the checkpoint stands
@@ -123,6 +142,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
       case TailEvent::Kind::commit: {
         pending = e.position;
         have_pending = true;
+        show_progress(e.event_time, false);
         auto now = clock::now();
         if (now - last_flush > std::chrono::milliseconds(50) || out.buffered() > (256 << 10)) {
           if (Status s = out.flush(); !s) {
@@ -138,9 +158,11 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
         break;
       }
       case TailEvent::Kind::heartbeat:
+        show_progress(e.event_time, true);
         if (int rc = save(); rc != 0) return rc;
         break;
       case TailEvent::Kind::end:
+        if (progress) std::fputs("\n", stderr);
         return save();
     }
   }

@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--server-id", tail.server_id,
                        "Replica server id to connect with (default: derived, unique)");
   tail_cmd->add_option("--tables", tail.tables, "Only these tables of --database: T1,T2");
+  tail_cmd->add_flag("--progress", tail.progress,
+                     "Show position, rows and lag behind the server on stderr");
+  tail_cmd->add_flag("--quiet", tail.quiet, "No progress, even on a terminal");
   tail_cmd->add_option("--binlog-file", tail.binlog_files,
                        "Decode this local binlog file instead of a server (repeatable)");
   add_connection_options(*tail_cmd, conn);
