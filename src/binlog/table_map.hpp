@@ -1,0 +1,125 @@
+// TABLE_MAP_EVENT (type 19): maps a table id to a table's name, column types, per-type metadata,
+// nullability and the optional metadata block.
+//
+// Layout (MySQL libs/mysql/binlog/event/rows_event.h, "Table_map_event"; MariaDB
+// sql/log_event.h, "Table_map_log_event"; the MariaDB KB page "TABLE_MAP_EVENT"):
+//   post-header: table_id 6 bytes (4 when the FDE's post-header length is 6), flags 2
+//   body: db_len 1, db, 0; table_len 1, table, 0; column_count packed; column types [n];
+//         metadata_len packed; metadata block (per column, size by type); null bits (n+7)/8;
+//         optional metadata: TLV fields (type 1 byte, length packed, value) until the end.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "binlog/reader.hpp"
+#include "dumpr/error.hpp"
+#include "row/column.hpp"
+
+namespace dumpr::binlog {
+
+// enum_field_types (MySQL include/field_types.h, MariaDB include/mysql_com.h).
+enum ColumnType : std::uint8_t {
+  kDecimal = 0,
+  kTiny = 1,
+  kShort = 2,
+  kLong = 3,
+  kFloat = 4,
+  kDouble = 5,
+  kNull = 6,
+  kTimestamp = 7,
+  kLongLong = 8,
+  kInt24 = 9,
+  kDate = 10,
+  kTime = 11,
+  kDateTime = 12,
+  kYear = 13,
+  kNewDate = 14,
+  kVarchar = 15,
+  kBit = 16,
+  kTimestamp2 = 17,
+  kDateTime2 = 18,
+  kTime2 = 19,
+  kTypedArray = 20,  // MySQL 8 multi-valued index helper; never carries row data
+  kVector = 242,     // MySQL 9
+  kBool = 244,       // MySQL 8: internal only
+  kJson = 245,
+  kNewDecimal = 246,
+  kEnum = 247,
+  kSet = 248,
+  kTinyBlob = 249,
+  kMediumBlob = 250,
+  kLongBlob = 251,
+  kBlob = 252,
+  kVarString = 253,
+  kString = 254,
+  kGeometry = 255,
+};
+
+const char* column_type_name(std::uint8_t type);
+
+// Optional metadata field types (MySQL rows_event.h Optional_metadata_field_type; MariaDB's
+// Table_map_log_event::Optional_metadata_field_type, same numbering).
+enum class OptionalMetadata : std::uint8_t {
+  signedness = 1,
+  default_charset = 2,
+  column_charset = 3,
+  column_name = 4,
+  set_str_value = 5,
+  enum_str_value = 6,
+  geometry_type = 7,
+  simple_primary_key = 8,
+  primary_key_with_prefix = 9,
+  enum_and_set_default_charset = 10,
+  enum_and_set_column_charset = 11,
+  column_visibility = 12,
+  vector_dimensionality = 13,
+};
+
+struct TableColumn {
+  std::uint8_t type = 0;       // ColumnType as written in the column type array
+  std::uint8_t real_type = 0;  // STRING's real type (ENUM/SET/STRING) from its metadata; else type
+  std::uint16_t meta = 0;      // per-type metadata, as MySQL's table_def reads it (see .cpp)
+  bool nullable = true;
+  // From optional metadata; unset when the server did not log it.
+  std::optional<bool> is_unsigned;         // numeric columns (SIGNEDNESS)
+  std::optional<std::uint32_t> collation;  // character, ENUM and SET columns
+  std::optional<std::uint32_t> geometry_type;
+  std::optional<bool> visible;       // COLUMN_VISIBILITY (MySQL 8.0.23+)
+  std::string name;                  // COLUMN_NAME; empty when not logged
+  std::vector<std::string> members;  // ENUM_STR_VALUE / SET_STR_VALUE
+  bool has_members = false;
+};
+
+struct TableMap {
+  std::uint64_t table_id = 0;
+  std::uint16_t flags = 0;
+  std::string database;
+  std::string table;
+  std::vector<TableColumn> columns;
+  // Primary key column indexes (SIMPLE_PRIMARY_KEY or PRIMARY_KEY_WITH_PREFIX), with prefix
+  // lengths (0: whole column). Empty when not logged.
+  std::vector<std::uint32_t> primary_key;
+  std::vector<std::uint32_t> primary_key_prefix;
+  bool has_column_names = false;
+};
+
+// Decodes a TABLE_MAP body (post-header and body, checksum already removed).
+// `post_header_len` is the FDE's entry for TABLE_MAP (6 on very old servers, else 8).
+Result<TableMap> decode_table_map(Bytes body, std::uint8_t post_header_len);
+
+// The kind classes the optional metadata counts columns by (MySQL sql/log_event.cc
+// is_numeric_type / is_character_type / is_enum_or_set_type, which MariaDB shares).
+bool is_numeric_type(std::uint8_t type);
+bool is_character_type(std::uint8_t real_type);
+bool is_enum_or_set_type(std::uint8_t real_type);
+
+// The columns as the table map alone describes them: names from COLUMN_NAME (else "@1", "@2"...),
+// kinds from the type, SIGNEDNESS and the charset (collation 63 = binary), members from the
+// ENUM/SET string values. Used when the server's schema is not at hand.
+std::vector<row::Column> columns_from_table_map(const TableMap& map);
+
+}  // namespace dumpr::binlog
