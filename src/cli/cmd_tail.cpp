@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <ctime>
 
 #include "cli/commands.hpp"
@@ -80,12 +81,9 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
-  output::LineWriter out(STDOUT_FILENO);
+  output::LineWriter out(STDOUT_FILENO, 1 << 20, &stop_requested);
   using clock = std::chrono::steady_clock;
   auto last_checkpoint = clock::now();
-  auto last_flush = clock::now();
-  Position pending;  // committed and flushed-to-buffer, not yet in the checkpoint file
-  bool have_pending = false;
   const bool progress = args.progress || (!args.quiet && isatty(STDERR_FILENO));
   auto last_progress = clock::now();
   std::uint64_t rows = 0;
@@ -104,19 +102,39 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     std::fflush(stderr);
   };
 
-  // Flush stdout, then record the last commit. Never ahead of what reached stdout.
-  auto save = [&]() -> int {
-    if (Status s = out.flush(); !s) return out.reader_gone() ? kReaderGoneExit : 9;
-    last_flush = clock::now();
-    if (have_pending && !checkpoint.empty()) {
-      if (Status s = write_checkpoint(checkpoint, pending); !s) {
+  // Commits whose rows are in the output, with the output offset their last row ends at. The
+  // checkpoint takes the newest commit whose rows all reached stdout, never one further.
+  std::deque<std::pair<std::uint64_t, Position>> commits;
+  std::uint64_t writes_at_checkpoint = 0;
+  auto checkpoint_delivered = [&]() -> int {
+    bool have = false;
+    Position p;
+    while (!commits.empty() && commits.front().first <= out.delivered()) {
+      p = std::move(commits.front().second);
+      commits.pop_front();
+      have = true;
+    }
+    writes_at_checkpoint = out.writes();
+    last_checkpoint = clock::now();
+    if (have && !checkpoint.empty()) {
+      if (Status s = write_checkpoint(checkpoint, p); !s) {
         print_error(s.error());
         return exit_code(s.error().kind);
       }
     }
-    have_pending = false;
-    last_checkpoint = clock::now();
     return 0;
+  };
+  // After an output error: keep what was delivered, then the status for the error.
+  auto output_failed = [&](const Status& s) -> int {
+    if (int rc = checkpoint_delivered(); rc != 0) return rc;
+    if (out.reader_gone()) return kReaderGoneExit;
+    if (stop_requested()) return 0;  // stopped while the reader was stuck
+    print_error(s.error());
+    return exit_code(s.error().kind);
+  };
+  auto save = [&]() -> int {
+    if (Status s = out.flush(); !s) return output_failed(s);
+    return checkpoint_delivered();
   };
 
   while (true) {
@@ -132,28 +150,17 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     switch (e.kind) {
       case TailEvent::Kind::row:
         ++rows;
-        if (Status s = out.write_line(e.row.line); !s) {
-          if (out.reader_gone()) return kReaderGoneExit;
-          if (stop_requested()) return 0;  // the write was interrupted: the checkpoint stands
-          print_error(s.error());
-          return exit_code(s.error().kind);
-        }
+        if (Status s = out.write_line(e.row.line); !s) return output_failed(s);
         break;
       case TailEvent::Kind::commit: {
-        pending = e.position;
-        have_pending = true;
+        commits.emplace_back(out.appended(), e.position);
         show_progress(e.event_time, false);
-        auto now = clock::now();
-        if (now - last_flush > std::chrono::milliseconds(50) || out.buffered() > (256 << 10)) {
-          if (Status s = out.flush(); !s) {
-            if (out.reader_gone()) return kReaderGoneExit;
-            if (stop_requested()) return 0;
-            print_error(s.error());
-            return exit_code(s.error().kind);
-          }
-          last_flush = now;
-          if (now - last_checkpoint > std::chrono::milliseconds(1000))
-            if (int rc = save(); rc != 0) return rc;
+        // A full buffer went out: checkpoint what it delivered. Otherwise stdout and the
+        // checkpoint move together every 50 ms, so a killed tail repeats as little as possible.
+        if (clock::now() - last_checkpoint > std::chrono::milliseconds(50)) {
+          if (int rc = save(); rc != 0) return rc;
+        } else if (out.writes() != writes_at_checkpoint) {
+          if (int rc = checkpoint_delivered(); rc != 0) return rc;
         }
         break;
       }

@@ -60,6 +60,12 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
                             "and position)");
     if (err == 0)
       return make_error(ErrorKind::connection, "the replication connection closed");
+    if (err == ER_SLAVE_SAME_ID)
+      return make_error(ErrorKind::usage,
+                        std::string("another replica connected to the server with the same "
+                                    "server id, and the server dropped this one: give each tail "
+                                    "its own --server-id (") +
+                            mysql_error(m) + ")");
     return conn_.last_error("reading the binary log");
   }
   const std::uint8_t* p = m->net.read_pos;
@@ -67,6 +73,11 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
   if (p[0] == 0xFF) {
     unsigned err = len >= 3 ? p[1] | (p[2] << 8) : 0;
     std::string msg(reinterpret_cast<const char*>(p) + (len > 9 ? 9 : len), len > 9 ? len - 9 : 0);
+    if (err == ER_SLAVE_SAME_ID)
+      return make_error(ErrorKind::usage,
+                        "another replica connected to the server with the same server id, and "
+                        "the server dropped this one: give each tail its own --server-id (" +
+                            msg + ")");
     ErrorKind kind = err == ER_MASTER_FATAL_ERROR_READING_BINLOG ? ErrorKind::position
                                                                   : classify(err);
     return make_error(kind, "the server stopped the binary log: " + msg + " [error " +

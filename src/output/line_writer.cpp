@@ -8,10 +8,11 @@
 
 namespace dumpr::output {
 
-LineWriter::LineWriter(int fd, std::size_t capacity)
-    : fd_(fd), buf_(new char[capacity]), cap_(capacity) {}
+LineWriter::LineWriter(int fd, std::size_t capacity, bool (*interrupted)())
+    : fd_(fd), buf_(new char[capacity]), cap_(capacity), interrupted_(interrupted) {}
 
 Status LineWriter::write_line(std::string_view line) {
+  appended_ += line.size() + 1;
   if (size_ + line.size() + 1 > cap_) {
     DUMPR_TRY(flush());
     if (line.size() + 1 > cap_) {  // a line larger than the buffer goes out directly
@@ -34,10 +35,14 @@ Status LineWriter::flush() {
 
 Status LineWriter::write_all(const char* p, std::size_t n) {
   if (reader_gone_) return make_error(ErrorKind::io, "the output's reader has gone");
+  ++writes_;
   while (n > 0) {
     ssize_t w = ::write(fd_, p, n);
     if (w < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        if (interrupted_ && interrupted_()) return make_error(ErrorKind::io, "interrupted");
+        continue;
+      }
       if (errno == EPIPE) {
         reader_gone_ = true;
         return make_error(ErrorKind::io, "the output's reader has gone");
@@ -46,6 +51,9 @@ Status LineWriter::write_all(const char* p, std::size_t n) {
     }
     p += w;
     n -= static_cast<std::size_t>(w);
+    delivered_ += static_cast<std::uint64_t>(w);
+    // A signal during a write that had moved some bytes returns that count, not EINTR.
+    if (n > 0 && interrupted_ && interrupted_()) return make_error(ErrorKind::io, "interrupted");
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string_view>
 
@@ -13,7 +14,9 @@ namespace dumpr::output {
 
 class LineWriter {
  public:
-  explicit LineWriter(int fd, std::size_t capacity = 1 << 20);
+  // `interrupted` is asked when a write is interrupted by a signal: true stops the write (an
+  // error) instead of retrying, so a stop request is honoured even while the reader is stuck.
+  explicit LineWriter(int fd, std::size_t capacity = 1 << 20, bool (*interrupted)() = nullptr);
 
   // Appends `line` and a newline; writes the buffer out when it is full.
   Status write_line(std::string_view line);
@@ -21,6 +24,12 @@ class LineWriter {
   Status flush();
 
   bool reader_gone() const { return reader_gone_; }
+  // How many times the buffer was written out (a checkpoint is due when this moved).
+  std::uint64_t writes() const { return writes_; }
+  // Bytes given to write_line (with newlines) and bytes that reached the file descriptor, since
+  // the start: a line ending at or before delivered() was delivered whole.
+  std::uint64_t appended() const { return appended_; }
+  std::uint64_t delivered() const { return delivered_; }
   std::size_t buffered() const { return size_; }
 
  private:
@@ -31,6 +40,9 @@ class LineWriter {
   std::size_t cap_;
   std::size_t size_ = 0;
   bool reader_gone_ = false;
+  bool (*interrupted_)() = nullptr;
+  std::uint64_t writes_ = 0;
+  std::uint64_t appended_ = 0, delivered_ = 0;
 };
 
 }  // namespace dumpr::output

@@ -166,6 +166,10 @@ bool append_wide(JsonOut& out, std::string_view bytes, int unit, bool big_endian
 struct IconvCache {
   std::mutex mu;
   std::map<std::string, iconv_t> open;
+  ~IconvCache() {
+    for (auto& [name, cd] : open)
+      if (cd != reinterpret_cast<iconv_t>(-1)) iconv_close(cd);
+  }
 };
 
 bool append_iconv(JsonOut& out, std::string_view bytes, const char* from) {

@@ -24,6 +24,10 @@ class JsonOut {
     o.data_ = nullptr;
     o.size_ = o.cap_ = 0;
   }
+  JsonOut& operator=(JsonOut&& o) noexcept {
+    swap(o);
+    return *this;
+  }
   ~JsonOut() { delete[] data_; }
 
   void clear() { size_ = 0; }

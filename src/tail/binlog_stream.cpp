@@ -157,7 +157,7 @@ struct BinlogStream::Impl {
   TableState* rows_table = nullptr;
   std::uint32_t rows_time = 0;
   row::TupleBuilder before, after;
-  row::JsonOut id_before, id_after;
+  row::JsonOut id_before, id_after, scratch;
 
   // The held tuple (prefix up to the metadata) and the output queue.
   bool has_held = false;
@@ -166,6 +166,21 @@ struct BinlogStream::Impl {
   RowOp held_op = RowOp::upsert;
   std::uint32_t held_time = 0;
   bool held_partial = false;
+  // Tuples after a SAVEPOINT, held until COMMIT or ROLLBACK TO decides (a ROLLBACK TO in the
+  // binlog means a non-transactional table was written; the transactional rows since the
+  // savepoint did not happen).
+  struct Buffered {
+    row::JsonOut prefix;
+    RowOp op = RowOp::upsert;
+    std::string table, db;
+    std::uint32_t time = 0;
+    bool partial = false;
+    bool transactional = true;
+  };
+  std::vector<std::pair<std::string, std::size_t>> savepoints;  // name, buffered count then
+  std::vector<Buffered> buffered;
+  std::size_t buffered_count = 0;
+  std::map<std::string, bool> transactional_cache;  // "db.table" -> engine is transactional
   std::vector<Out> outq;
   std::size_t out_head = 0, out_size = 0;
   TailEvent current;
@@ -197,6 +212,11 @@ struct BinlogStream::Impl {
   void write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
                       const std::string& next_file, std::uint64_t next_pos, bool partial);
   void reset_stream_state();
+  void hold(row::JsonOut& prefix, RowOp op, const std::string& table, const std::string& db,
+            std::uint32_t time, bool partial);
+  void drain_buffered();
+  bool is_transactional(const std::string& db, const std::string& table);
+  void rollback_to(std::string_view name);
   Status refresh_after_ddl(std::string_view db);
   std::string shape_signature(const row::TableShape& shape) const;
 };
@@ -252,6 +272,8 @@ void BinlogStream::Impl::reset_stream_state() {
   inner_index = 0;
   in_txn = seen_begin = standalone = false;
   has_held = false;
+  savepoints.clear();
+  buffered_count = 0;
 }
 
 Status BinlogStream::Impl::connect_source(const Position& from) {
@@ -389,6 +411,7 @@ Status BinlogStream::Impl::begin_txn(std::uint64_t event_start) {
 }
 
 void BinlogStream::Impl::commit() {
+  drain_buffered();
   if (has_held) release(file, pos);
   committed.file = file;
   committed.position = pos;
@@ -405,6 +428,7 @@ void BinlogStream::Impl::commit() {
   in_txn = seen_begin = standalone = false;
   released_in_txn = 0;
   skip_tuples = 0;
+  savepoints.clear();
 }
 
 Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bool inner_event) {
@@ -420,6 +444,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     DUMPR_TRY(begin_txn(event_start));
     txn_gtid = g->to_string();
     standalone = g->standalone();
+    seen_begin = !standalone;  // MariaDB logs no BEGIN: a non-standalone GTID is the BEGIN
     return {};
   }
   if (const auto* g = ev.as<MysqlGtidEvent>()) {
@@ -431,6 +456,19 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     if (starts_with_word(q->query, "BEGIN") || starts_with_word(q->query, "XA START")) {
       DUMPR_TRY(begin_txn(event_start));
       seen_begin = true;
+      return {};
+    }
+    if (starts_with_word(q->query, "SAVEPOINT")) {
+      std::string_view name = q->query.substr(q->query.find("SAVEPOINT") + 9);
+      savepoints.emplace_back(std::string(name), buffered_count);
+      return {};
+    }
+    if (starts_with_word(q->query, "ROLLBACK TO") || starts_with_word(q->query, "RELEASE")) {
+      if (starts_with_word(q->query, "ROLLBACK TO")) {
+        std::string_view name = q->query.substr(11);
+        if (starts_with_word(name, "SAVEPOINT")) name = name.substr(name.find("SAVEPOINT") + 9);
+        rollback_to(name);
+      }
       return {};
     }
     if (starts_with_word(q->query, "COMMIT") || starts_with_word(q->query, "ROLLBACK")) {
@@ -626,21 +664,97 @@ void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t nex
   ++released_in_txn;
 }
 
+void BinlogStream::Impl::hold(row::JsonOut& prefix, RowOp op, const std::string& table,
+                              const std::string& db, std::uint32_t time, bool partial) {
+  if (has_held) release(txn_file, txn_pos);
+  held.swap(prefix);
+  held_op = op;
+  held_table = table;
+  held_db = db;
+  held_time = time;
+  held_partial = partial;
+  has_held = true;
+}
+
 void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view id_override) {
   if (skip_tuples > 0) {  // given out before a reconnect
     --skip_tuples;
     ++released_in_txn;
     return;
   }
-  if (has_held) release(txn_file, txn_pos);
-  held.clear();
-  b.append_prefix(held, op == RowOp::upsert ? row::Op::upsert : row::Op::erase, id_override);
-  held_op = op;
-  held_table = rows_table->shape.table;
-  held_db = rows_table->map->database;
-  held_time = rows_time;
-  held_partial = b.values() < rows_table->shape.columns.size();
-  has_held = true;
+  const row::Op rop = op == RowOp::upsert ? row::Op::upsert : row::Op::erase;
+  const bool partial = b.values() < rows_table->shape.columns.size();
+  const std::string& table = rows_table->shape.table;
+  const std::string& db = rows_table->map->database;
+  if (!savepoints.empty()) {
+    if (buffered_count == buffered.size()) buffered.emplace_back();
+    Buffered& t = buffered[buffered_count++];
+    t.prefix.clear();
+    b.append_prefix(t.prefix, rop, id_override);
+    t.op = op;
+    t.table = table;
+    t.db = db;
+    t.time = rows_time;
+    t.partial = partial;
+    t.transactional = is_transactional(db, table);
+    return;
+  }
+  scratch.clear();
+  b.append_prefix(scratch, rop, id_override);
+  hold(scratch, op, table, db, rows_time, partial);
+}
+
+void BinlogStream::Impl::drain_buffered() {
+  for (std::size_t i = 0; i < buffered_count; ++i) {
+    Buffered& t = buffered[i];
+    hold(t.prefix, t.op, t.table, t.db, t.time, t.partial);
+  }
+  buffered_count = 0;
+  savepoints.clear();
+}
+
+bool BinlogStream::Impl::is_transactional(const std::string& db, const std::string& table) {
+  const std::string key = db + "." + table;
+  auto it = transactional_cache.find(key);
+  if (it != transactional_cache.end()) return it->second;
+  bool transactional = true;  // offline, or unknown: InnoDB, the default engine
+  if (schema_conn) {
+    auto r = schema_conn->query(
+        "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+        mysql::quote_string(schema_conn->get(), db) +
+        " AND TABLE_NAME = " + mysql::quote_string(schema_conn->get(), table));
+    if (r && !r->rows.empty()) {
+      std::string engine = r->rows[0][0].value_or("");
+      for (char& c : engine) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      transactional = engine != "MYISAM" && engine != "ARIA" && engine != "MEMORY" &&
+                      engine != "CSV" && engine != "ARCHIVE" && engine != "MRG_MYISAM";
+    }
+  }
+  transactional_cache.emplace(key, transactional);
+  return transactional;
+}
+
+void BinlogStream::Impl::rollback_to(std::string_view name) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '`')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '`' || v.back() == ';')) v.remove_suffix(1);
+    return v;
+  };
+  name = trim(name);
+  for (std::size_t k = savepoints.size(); k-- > 0;) {
+    if (trim(savepoints[k].first) != name) continue;
+    // Keep only the non-transactional tables' rows written since that savepoint.
+    std::size_t keep = savepoints[k].second;
+    for (std::size_t i = savepoints[k].second; i < buffered_count; ++i) {
+      if (buffered[i].transactional) continue;
+      if (i != keep) std::swap(buffered[i], buffered[keep]);
+      ++keep;
+    }
+    buffered_count = keep;
+    savepoints.resize(k + 1);
+    savepoints[k].second = buffered_count;
+    return;
+  }
 }
 
 Status BinlogStream::Impl::decode_next_row() {

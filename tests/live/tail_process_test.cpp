@@ -132,7 +132,10 @@ TEST_CASE("tail: kill -9 mid-stream, then re-runs: nothing lost, repeats only wh
   for (std::size_t i = 0; i < applied.size(); ++i)
     if (applied[i] != std::to_string(i + 1)) FAIL("applied row " << i << " is id " << applied[i]);
   // Whole transactions that the re-run from the checkpoint repeats (checkpoint lag after kill -9).
-  CHECK_MESSAGE(done.whole_txns - k == 0,
+  // Writing stdout and renaming the checkpoint cannot be one atomic step: dumpr checkpoints what
+  // reached stdout at least every 50 ms and after every full buffer, so a kill -9 repeats at most
+  // the transactions of that window (this paced writer commits ~100 a second: a handful).
+  CHECK_MESSAGE(done.whole_txns - k <= 10,
                 "the re-run from the checkpoint repeats "
                     << done.whole_txns - k
                     << " whole transactions that run 1 had fully written to stdout before kill -9");
