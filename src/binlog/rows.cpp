@@ -783,7 +783,7 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
       std::string_view bytes = as_chars(data);
       switch (c.out) {
         case ValueOut::text:
-          put_text(out->begin_value(i), bytes, c.collation);
+          if (put_text(out->begin_value(i), bytes, c.collation)) out->note_repaired(i);
           break;
         case ValueOut::binary:
           put_base64(out->begin_value(i), bytes);
@@ -826,9 +826,8 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
           break;
         }
         case ValueOut::json_text: {
-          Status s = put_json_text(out->begin_value(i), bytes);
+          if (!put_json_column(out->begin_value(i), bytes, c.collation)) out->note_repaired(i);
           out->end_value(i);
-          if (!s.ok()) return error("JSON column holds invalid JSON text", i);
           return {};
         }
         default:

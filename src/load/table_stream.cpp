@@ -211,14 +211,15 @@ Result<const RowView*> TableStream::Impl::next() {
         continue;
       }
       row::JsonOut& out = builder.begin_value(i);
-      bool clean = row::put_server_text(out, t.shape.columns[i], cfg.values, cells[i], len[i]);
+      if (!row::put_server_text(out, t.shape.columns[i], cfg.values, cells[i], len[i]))
+        builder.note_repaired(i);
       builder.end_value(i);
-      if (!clean && !t.warned[i]) {
-        t.warned[i] = true;
-        warn(cfg, "table " + t.shape.table + " column " + t.shape.columns[i].name +
-                      ": text with bytes invalid in its character set; written with U+FFFD "
-                      "(first seen in row " + std::to_string(rows + 1) + ")");
-      }
+    }
+    for (std::size_t i : builder.repaired()) {
+      if (t.warned[i]) continue;
+      t.warned[i] = true;
+      warn(cfg, row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows + 1) +
+                    ")");
     }
     ++rows;
     ++total_rows;

@@ -126,9 +126,7 @@ bool put_server_text(JsonOut& out, const Column& col, const ValueOptions& opt, c
       put_base64(out, std::string_view(s, n));
       return true;
     case Kind::json:
-      if (put_json_text(out, std::string_view(s, n))) return true;
-      put_text(out, std::string_view(s, n), col.collation);
-      return false;
+      return put_json_column(out, std::string_view(s, n), col.collation);
   }
   out.put_null();
   return false;

@@ -2,6 +2,15 @@
 
 namespace dumpr::row {
 
+std::string repair_warning(const TableShape& shape, std::size_t column) {
+  const Column& c = shape.columns[column];
+  if (c.kind == Kind::json)
+    return "table " + shape.table + " column " + c.name +
+           ": a stored JSON value does not parse as JSON; written as a JSON string of its text";
+  return "table " + shape.table + " column " + c.name +
+         ": text with bytes invalid in its character set; invalid sequences written as U+FFFD";
+}
+
 void TableShape::prepare() {
   keys.clear();
   keys.reserve(columns.size());
@@ -22,6 +31,7 @@ void TupleBuilder::start(const TableShape& shape) {
   content_.clear();
   first_ = true;
   values_ = 0;
+  repaired_.clear();
   const std::size_t n = shape.columns.size();
   if (value_start_.size() < n) {
     value_start_.resize(n);

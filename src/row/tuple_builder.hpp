@@ -31,6 +31,9 @@ struct TableShape {
   void prepare();
 };
 
+// The once-per-column warning for a repaired value: names the table, the column and the fix.
+std::string repair_warning(const TableShape& shape, std::size_t column);
+
 class TupleBuilder {
  public:
   // Starts a row of `shape` (which must outlive the row).
@@ -59,6 +62,11 @@ class TupleBuilder {
   // until the next start(). Uses `scratch` as storage.
   std::string_view id_json(JsonOut& scratch) const;
 
+  // Marks column i's value as repaired (invalid text bytes replaced, unparsable JSON written as
+  // text), for the caller's once-per-column warning.
+  void note_repaired(std::size_t i) { repaired_.push_back(i); }
+  const std::vector<std::size_t>& repaired() const { return repaired_; }
+
   // How many columns got a value in this row (fewer than the shape's columns: a partial image).
   std::size_t values() const { return values_; }
 
@@ -83,6 +91,7 @@ class TupleBuilder {
   std::vector<std::size_t> value_start_, value_end_;
   bool first_ = true;
   std::size_t values_ = 0;
+  std::vector<std::size_t> repaired_;
 };
 
 }  // namespace dumpr::row

@@ -375,6 +375,12 @@ Status put_json_text(JsonOut& out, std::string_view json) {
   return {};
 }
 
+bool put_json_column(JsonOut& out, std::string_view text, std::uint16_t collation) {
+  if (put_json_text(out, text)) return true;
+  put_text(out, text, collation);
+  return false;
+}
+
 void put_enum(JsonOut& out, const Column& col, std::uint64_t index) {
   if (index == 0 || index > col.members.size()) {
     // The server stores 0 for a value that was not a member (non-strict mode): it shows "".

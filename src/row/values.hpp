@@ -56,6 +56,12 @@ void put_base64(JsonOut& out, std::string_view bytes);
 // decoded to UTF-8), numbers exactly as their token is written. Fails on text that is not JSON.
 Status put_json_text(JsonOut& out, std::string_view json);
 
+// A JSON column's stored text (MariaDB JSON, and the load path's text of any JSON column): the
+// canonical JSON value, or, when the text does not parse (the server's json_valid is more
+// lenient in places), the text itself as a JSON string. Returns false in that case, so the
+// caller can warn once per column. Load and tail both come here, so they agree.
+bool put_json_column(JsonOut& out, std::string_view text, std::uint16_t collation);
+
 // ENUM by 1-based index (0 is the empty string the server stores for an invalid value);
 // SET by bitmask, members comma-separated in definition order.
 void put_enum(JsonOut& out, const Column& col, std::uint64_t index);

@@ -39,6 +39,7 @@ using binlog::Event;
 struct TableState {
   std::shared_ptr<const binlog::TableMap> map;
   bool skip = false;
+  std::vector<bool> warned;  // per column: a repaired value was reported
   row::TableShape shape;
   std::optional<binlog::DecodePlan> plan;
 };
@@ -63,6 +64,23 @@ std::uint64_t file_number(const std::string& f) {
 bool at_or_after(const std::string& file, std::uint64_t pos, const Position& target) {
   if (file == target.file) return pos >= target.position;
   return file_number(file) > file_number(target.file);
+}
+
+// Whether two table maps describe the same table the same way, so a decode plan built for one
+// serves the other (the server logs a TABLE_MAP in every transaction).
+bool same_table_map(const binlog::TableMap& a, const binlog::TableMap& b) {
+  if (a.database != b.database || a.table != b.table || a.columns.size() != b.columns.size() ||
+      a.primary_key != b.primary_key || a.has_column_names != b.has_column_names)
+    return false;
+  for (std::size_t i = 0; i < a.columns.size(); ++i) {
+    const auto& x = a.columns[i];
+    const auto& y = b.columns[i];
+    if (x.type != y.type || x.real_type != y.real_type || x.meta != y.meta ||
+        x.is_unsigned != y.is_unsigned || x.collation != y.collation || x.name != y.name ||
+        x.members != y.members || x.geometry_type != y.geometry_type)
+      return false;
+  }
+  return true;
 }
 
 std::string base_name(const std::string& path) {
@@ -521,6 +539,7 @@ Result<TableState*> BinlogStream::Impl::table_for(const binlog::RowsEvent& r) {
                                               std::to_string(r.table_id) +
                                               " came without its TABLE_MAP event");
   auto& slot = tables[r.table_id];
+  if (slot && slot->map != r.map && same_table_map(*slot->map, *r.map)) slot->map = r.map;
   if (!slot || slot->map != r.map) {
     slot = std::make_unique<TableState>();
     slot->map = r.map;
@@ -765,6 +784,18 @@ Status BinlogStream::Impl::decode_next_row() {
   if (has_before) before.start(rows_table->shape);
   if (has_after) after.start(rows_table->shape);
   DUMPR_TRY(rows->next(has_before ? &before : nullptr, has_after ? &after : nullptr));
+  for (row::TupleBuilder* b : {&before, &after}) {
+    if ((b == &before && !has_before) || (b == &after && !has_after)) continue;
+    for (std::size_t i : b->repaired()) {
+      auto& warned = rows_table->warned;
+      if (warned.size() < rows_table->shape.columns.size())
+        warned.resize(rows_table->shape.columns.size());
+      if (warned[i]) continue;
+      warned[i] = true;
+      warn(row::repair_warning(rows_table->shape, i) + " (first at " + file + ":" +
+           std::to_string(pos) + ")");
+    }
+  }
   if (!has_before) {
     emit(after, RowOp::upsert, {});
   } else if (!has_after) {
