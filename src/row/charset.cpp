@@ -251,48 +251,7 @@ const char* iconv_name(std::uint16_t collation) {
 }
 
 bool append_utf8_validated(JsonOut& out, std::string_view bytes) {
-  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
-  const auto* end = p + bytes.size();
-  // Fast path: all ASCII or valid UTF-8 goes straight to the escaper in runs.
-  bool bad = false;
-  const auto* run = p;
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    // Length and the allowed range of the second byte (Unicode Table 3-7).
-    int len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) len = 2;
-    else if (c == 0xE0) len = 3, lo = 0xA0;
-    else if (c >= 0xE1 && c <= 0xEC) len = 3;
-    else if (c == 0xED) len = 3, hi = 0x9F;
-    else if (c >= 0xEE && c <= 0xEF) len = 3;
-    else if (c == 0xF0) len = 4, lo = 0x90;
-    else if (c >= 0xF1 && c <= 0xF3) len = 4;
-    else if (c == 0xF4) len = 4, hi = 0x8F;
-    int seen = 1;  // bytes of the sequence that are valid so far (the maximal subpart)
-    if (len) {
-      if (p + 1 < end && p[1] >= lo && p[1] <= hi) {
-        seen = 2;
-        while (seen < len && p + seen < end && (p[seen] & 0xC0) == 0x80) ++seen;
-      }
-    }
-    if (len && seen == len) {
-      p += len;
-      continue;
-    }
-    // Invalid: flush the run, write U+FFFD for the maximal subpart (at least one byte).
-    out.escape_utf8({reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run)});
-    out.put(std::string_view("\xEF\xBF\xBD"));
-    bad = true;
-    p += seen;
-    run = p;
-  }
-  out.escape_utf8({reinterpret_cast<const char*>(run), static_cast<std::size_t>(p - run)});
-  return bad;
+  return out.escape_utf8_validating(bytes);
 }
 
 bool append_as_utf8(JsonOut& out, std::string_view bytes, std::uint16_t collation) {

@@ -68,6 +68,9 @@ class JsonOut {
   }
   // The escaped body of a JSON string, without the quotes.
   void escape_utf8(std::string_view utf8);
+  // The same for bytes that should be UTF-8 but may not be: each invalid sequence (the maximal
+  // subpart, as WHATWG's decoder takes it) becomes U+FFFD. One pass; returns true if any did.
+  bool escape_utf8_validating(std::string_view bytes);
 
  private:
   void grow(std::size_t need);

@@ -179,3 +179,25 @@ TEST_CASE("ZEROFILL integers lose their padding") {
   CHECK(text_value(col(Kind::unsigned_int), "0000") == "0");
   CHECK(text_value(col(Kind::signed_int), "-7") == "-7");
 }
+
+TEST_CASE("the validating escaper agrees byte for byte with validate-then-escape") {
+  // Every mix of plain runs longer than 8 bytes with quotes, controls, multi-byte and invalid
+  // sequences at every offset of an 8-byte block.
+  const std::string pieces[] = {"abcdefghij", "\"", "\\", "\n", "\x1f", "é", "🚀", "\xe2\x82",
+                                "\xff", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf"};
+  const std::string expect[] = {"abcdefghij", "\\\"", "\\\\", "\\n", "\\u001f", "é", "🚀",
+                                "\xEF\xBF\xBD", "\xEF\xBF\xBD",
+                                "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD",
+                                "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD",
+                                "\xEF\xBF\xBD\xEF\xBF\xBD"};
+  const bool invalid[] = {false, false, false, false, false, false, false,
+                          true,  true,  true,  true,  true};
+  for (std::size_t pad = 0; pad < 9; ++pad)
+    for (std::size_t i = 0; i < std::size(pieces); ++i) {
+      std::string in = std::string(pad, 'x') + pieces[i] + "tail-of-text";
+      std::string want = std::string(pad, 'x') + expect[i] + "tail-of-text";
+      JsonOut out;
+      CHECK(out.escape_utf8_validating(in) == invalid[i]);
+      CHECK(out.view() == want);
+    }
+}
