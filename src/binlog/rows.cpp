@@ -122,7 +122,9 @@ std::size_t format_inet6(const std::uint8_t* a, char* out) {
     }
     int j = i;
     while (j < 8 && g[j] == 0) ++j;
-    if (j - i > best_len && j - i >= 2) {
+    // MariaDB's Inet6 text compresses the longest run of zero groups even when it is a single
+    // group (RFC 5952 would not), the first one on ties.
+    if (j - i > best_len) {
       best = i;
       best_len = j - i;
     }
@@ -402,21 +404,24 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
         c.op = ValueOp::date;
         break;
       case kTime:
-        c.op = ValueOp::time;
+        c.op = col.fsp > 0 ? ValueOp::time_hires : ValueOp::time;
+        c.fsp = col.fsp;
         break;
       case kTime2:
         c.op = ValueOp::time2;
         c.fsp = static_cast<std::uint8_t>(t.meta);
         break;
       case kDateTime:
-        c.op = ValueOp::datetime;
+        c.op = col.fsp > 0 ? ValueOp::datetime_hires : ValueOp::datetime;
+        c.fsp = col.fsp;
         break;
       case kDateTime2:
         c.op = ValueOp::datetime2;
         c.fsp = static_cast<std::uint8_t>(t.meta);
         break;
       case kTimestamp:
-        c.op = ValueOp::timestamp;
+        c.op = col.fsp > 0 ? ValueOp::timestamp_hires : ValueOp::timestamp;
+        c.fsp = col.fsp;
         break;
       case kTimestamp2:
         c.op = ValueOp::timestamp2;
@@ -669,6 +674,67 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
       if (!r.ok()) return truncated();
       if (!out) return {};
       put_date(out->begin_value(i), plan_.options_, v >> 9, (v >> 5) & 15, v & 31);
+      out->end_value(i);
+      return {};
+    }
+    case ValueOp::time_hires:
+    case ValueOp::datetime_hires:
+    case ValueOp::timestamp_hires: {
+      // MariaDB sql/field.cc: Field_time_hires, Field_datetime_hires, Field_timestamp_hires.
+      static constexpr std::uint8_t kTimeBytes[7] = {3, 4, 4, 5, 5, 5, 6};
+      static constexpr std::uint8_t kDateTimeBytes[7] = {5, 6, 6, 7, 7, 7, 8};
+      static constexpr std::uint8_t kSecPartBytes[7] = {0, 1, 1, 2, 2, 3, 3};
+      static constexpr std::uint64_t kPow10[7] = {1, 10, 100, 1000, 10000, 100000, 1000000};
+      const unsigned fsp = c.fsp > 6 ? 6 : c.fsp;
+      const std::uint64_t unshift = kPow10[6 - fsp];
+      if (c.op == ValueOp::timestamp_hires) {
+        const auto secs = static_cast<std::uint32_t>(r.uint_be(4));
+        const std::uint64_t frac = r.uint_be(kSecPartBytes[fsp]) * unshift;
+        if (!r.ok()) return truncated();
+        if (!out) return {};
+        DateTimeParts d;
+        if (secs != 0 || frac != 0) d = utc_parts(secs);
+        d.micro = static_cast<std::uint32_t>(frac % 1000000);
+        put_datetime(out->begin_value(i), plan_.options_, d, c.column->fsp, true);
+        out->end_value(i);
+        return {};
+      }
+      if (c.op == ValueOp::datetime_hires) {
+        // pack_time(): ((((((year*13+month)*32+day)*24+hour)*60+minute)*60+second)*10^6+usec)
+        std::uint64_t v = r.uint_be(kDateTimeBytes[fsp]) * unshift;
+        if (!r.ok()) return truncated();
+        if (!out) return {};
+        DateTimeParts d;
+        d.micro = static_cast<std::uint32_t>(v % 1000000);
+        v /= 1000000;
+        d.second = static_cast<unsigned>(v % 60);
+        v /= 60;
+        d.minute = static_cast<unsigned>(v % 60);
+        v /= 60;
+        d.hour = static_cast<unsigned>(v % 24);
+        v /= 24;
+        d.day = static_cast<unsigned>(v % 32);
+        v /= 32;
+        d.month = static_cast<unsigned>(v % 13);
+        d.year = static_cast<unsigned>(v / 13);
+        put_datetime(out->begin_value(i), plan_.options_, d, c.column->fsp, false);
+        out->end_value(i);
+        return {};
+      }
+      // TIME: the shifted value is offset by a zero point, (838:59:59 + 1 s) shifted.
+      constexpr std::int64_t kMaxSeconds = 838 * 3600 + 59 * 60 + 59;
+      const auto zero = static_cast<std::int64_t>(
+          static_cast<std::uint64_t>((kMaxSeconds + 1) * 1000000) / unshift);
+      const auto raw = static_cast<std::int64_t>(r.uint_be(kTimeBytes[fsp]));
+      if (!r.ok()) return truncated();
+      if (!out) return {};
+      std::int64_t us = (raw - zero) * static_cast<std::int64_t>(unshift);
+      const bool negative = us < 0;
+      if (negative) us = -us;
+      const auto secs = static_cast<std::uint64_t>(us / 1000000);
+      put_time(out->begin_value(i), negative, static_cast<unsigned>(secs / 3600),
+               static_cast<unsigned>(secs / 60 % 60), static_cast<unsigned>(secs % 60),
+               static_cast<std::uint32_t>(us % 1000000), c.column->fsp);
       out->end_value(i);
       return {};
     }

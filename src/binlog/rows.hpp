@@ -49,6 +49,11 @@ enum class ValueOp : std::uint8_t {
   datetime2,   // DATETIME2: 5 bytes BE + fraction
   timestamp,   // old TIMESTAMP: 4 bytes LE seconds
   timestamp2,  // TIMESTAMP2: 4 bytes BE seconds + fraction
+  // MariaDB's pre-10.1 fractional layouts (mysql56_temporal_format=OFF), logged under the old
+  // type codes with no metadata: only the table's definition knows the fraction digits.
+  time_hires,       // time_hires_bytes[fsp] BE: packed time shifted by fsp, plus a zero point
+  datetime_hires,   // datetime_hires_bytes[fsp] BE: packed date-time shifted by fsp
+  timestamp_hires,  // 4 bytes BE seconds, then sec_part_bytes[fsp] BE fraction
   bit,         // BIT(n): ceil(n/8) bytes big-endian
   enum1,
   enum2,   // ENUM index in 1 or 2 bytes

@@ -1,5 +1,7 @@
 #include "binlog/table_map.hpp"
 
+#include "row/charset.hpp"
+
 #include <string>
 
 namespace dumpr::binlog {
@@ -303,6 +305,7 @@ bool is_character_type(std::uint8_t real_type) {
     case kMediumBlob:
     case kLongBlob:
     case kVector:  // MySQL 9: VECTOR is a binary string column for the charset fields
+    case kGeometry:  // both servers count GEOMETRY here ("base class is blob for geom type")
       return true;
     default:
       return false;
@@ -436,8 +439,10 @@ std::vector<row::Column> columns_from_table_map(const TableMap& map) {
       case kEnum:
       case kSet:
         c.kind = t.real_type == kEnum ? row::Kind::enumeration : row::Kind::set;
-        c.members = t.members;
         c.collation = static_cast<std::uint16_t>(t.collation.value_or(0));
+        // The table map logs members in the column's charset; the row core wants UTF-8.
+        c.members.clear();
+        for (const std::string& m : t.members) c.members.push_back(row::to_utf8(m, c.collation));
         break;
       case kJson:
         c.kind = row::Kind::json;

@@ -68,8 +68,20 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
     if (t.shape.table == name)
       return make_error(ErrorKind::usage, "table " + name + " is named twice");
   const std::string qualified = mysql::quote_ident(cfg.database) + "." + mysql::quote_ident(name);
+  // Every column by name, INVISIBLE ones too (SELECT * leaves those out; the binlog has them).
+  auto names = conn.query(
+      "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
+      mysql::quote_string(conn.get(), cfg.database) + " AND TABLE_NAME = " +
+      mysql::quote_string(conn.get(), name) + " ORDER BY ORDINAL_POSITION");
+  if (!names) return names.take_error();
+  std::string list;
+  for (auto& r : names->rows) {
+    if (!list.empty()) list += ", ";
+    list += mysql::quote_ident(r[0].value_or(""));
+  }
   // The columns as the server describes them in a result set: the same metadata the rows come with.
-  const std::string probe = "SELECT * FROM " + qualified + " LIMIT 0";
+  const std::string probe =
+      "SELECT " + (list.empty() ? std::string("*") : list) + " FROM " + qualified + " LIMIT 0";
   mysql::ResultPtr res;
   if (mysql_real_query(conn.get(), probe.data(), probe.size()) == 0)
     res.reset(mysql_store_result(conn.get()));

@@ -69,6 +69,8 @@ std::string SchemaHistory::to_json() const {
       w.EndArray();
     }
     w.EndArray();
+    w.Key("collation");
+    w.Uint(def.default_collation);
     w.Key("primary_key");
     w.StartArray();
     for (const std::string& k : def.primary_key) str(k);
@@ -121,6 +123,9 @@ Result<SchemaHistory> SchemaHistory::from_json(std::string_view json) {
       }
       def.columns.push_back(std::move(c));
     }
+    std::uint64_t coll = 0;
+    if (!value["collation"].get_uint64().get(coll))
+      def.default_collation = static_cast<std::uint16_t>(coll);
     for (simdjson::dom::element k : pk) {
       std::string_view s;
       if (k.get_string().get(s)) return bad("a key column");

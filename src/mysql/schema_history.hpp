@@ -26,6 +26,7 @@ class SchemaHistory {
   void erase(const std::string& db, const std::string& table);
   bool empty() const { return tables_.empty(); }
   const Map& tables() const { return tables_; }
+  Map& tables() { return tables_; }
 
   // The JSON object stored in a checkpoint's "tables", and back.
   std::string to_json() const;

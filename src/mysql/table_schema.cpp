@@ -124,6 +124,11 @@ Result<TableDefinition> describe_table(Connection& c, const std::string& db,
     def.columns.push_back(std::move(col));
   }
 
+  auto tc = c.query(
+      "SELECT co.ID FROM information_schema.TABLES c JOIN information_schema.COLLATIONS co ON "
+      "co.COLLATION_NAME = c.TABLE_COLLATION WHERE " + where);
+  if (tc && !tc->rows.empty()) def.default_collation = static_cast<std::uint16_t>(to_uint(tc->rows[0][0]));
+
   auto pk = c.query(
       "SELECT COLUMN_NAME FROM information_schema.STATISTICS c WHERE " + where +
       " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");

@@ -9,14 +9,11 @@
 #include "dumpr/error.hpp"
 #include "mysql/connection.hpp"
 #include "row/column.hpp"
+#include "schema/table_definition.hpp"
 
 namespace dumpr::mysql {
 
-struct TableDefinition {
-  std::vector<row::Column> columns;      // in table order
-  std::vector<std::string> primary_key;  // column names in key order
-  bool exists = false;
-};
+using schema::TableDefinition;
 
 Result<TableDefinition> describe_table(Connection& c, const std::string& db,
                                        const std::string& table);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "row/json_out.hpp"
@@ -31,6 +32,10 @@ const char* iconv_name(std::uint16_t collation);
 // Appends `bytes` (in the collation's charset) to `out` as the escaped body of a JSON string.
 // Invalid sequences become U+FFFD; returns true when any did.
 bool append_as_utf8(JsonOut& out, std::string_view bytes, std::uint16_t collation);
+
+// `bytes` in the collation's charset as plain UTF-8 (not escaped), for names and ENUM/SET
+// members read once per table, not per value.
+std::string to_utf8(std::string_view bytes, std::uint16_t collation);
 
 // Appends UTF-8 (validating: invalid sequences become U+FFFD, maximal subpart per WHATWG).
 bool append_utf8_validated(JsonOut& out, std::string_view bytes);

@@ -309,6 +309,11 @@ struct JsonScratch {
 }  // namespace
 
 Status put_json_text(JsonOut& out, std::string_view json) {
+  // White space around the value is insignificant; simdjson 3.0 misreads some scalar documents
+  // with trailing white space ("null \n"), so it never sees it.
+  auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!json.empty() && ws(json.front())) json.remove_prefix(1);
+  while (!json.empty() && ws(json.back())) json.remove_suffix(1);
   thread_local JsonScratch scratch;
   if (scratch.cap < json.size() + SIMDJSON_PADDING) {
     scratch.cap = (json.size() + SIMDJSON_PADDING) * 2;

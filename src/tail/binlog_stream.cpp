@@ -617,6 +617,16 @@ Status BinlogStream::Impl::build_table(TableState& t) {
       }
     }
   }
+  if (def && def->columns.size() == cols.size()) {
+    // MariaDB's pre-10.1 fractional TIME/DATETIME/TIMESTAMP are logged under the old type codes
+    // with no metadata: only the definition knows their fraction digits.
+    for (std::size_t i = 0; i < cols.size(); ++i) {
+      const std::uint8_t type = m.columns[i].real_type;
+      if ((type == binlog::kTime || type == binlog::kDateTime || type == binlog::kTimestamp) &&
+          def->columns[i].kind == cols[i].kind)
+        cols[i].fsp = def->columns[i].fsp;
+    }
+  }
   t.shape.table = m.table;
   t.shape.columns = std::move(cols);
   // The id: --id, else the table map's primary key, else the server's.

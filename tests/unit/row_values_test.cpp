@@ -201,3 +201,20 @@ TEST_CASE("the validating escaper agrees byte for byte with validate-then-escape
       CHECK(out.view() == want);
     }
 }
+
+TEST_CASE("bare JSON literals with white space around them") {
+  for (const char* text : {"null ", " null\n", "true\n  ", "false\n  ", " 1.5 \t"}) {
+    JsonOut out;
+    CHECK(put_json_column(out, text, 46));
+    std::string want = text;
+    want.erase(0, want.find_first_not_of(" \t\n"));
+    want.erase(want.find_last_not_of(" \t\n") + 1);
+    CHECK(out.view() == want);
+  }
+}
+
+TEST_CASE("ENUM members and names convert from their charset") {
+  CHECK(to_utf8("caf\xe9", 8) == "café");
+  CHECK(to_utf8("a\"b\\c\n\x01", 45) == "a\"b\\c\n\x01");
+  CHECK(to_utf8("\xff", 45) == "\xEF\xBF\xBD");
+}

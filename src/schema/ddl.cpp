@@ -1,0 +1,679 @@
+#include "schema/ddl.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <optional>
+
+namespace dumpr::schema {
+
+namespace {
+
+// ---- tokens ----
+
+struct Token {
+  enum class Type { word, quoted, string, number, punct, end };
+  Type type = Type::end;
+  std::string text;  // identifiers unquoted; strings unescaped; words as written
+};
+
+bool is_word_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         static_cast<unsigned char>(c) >= 0x80;
+}
+
+// Splits SQL into tokens. Comments are dropped, except MySQL's executable comments /*! ... */,
+// whose text is kept (the server runs it).
+std::optional<std::vector<Token>> tokenize(std::string_view s) {
+  std::vector<Token> out;
+  std::size_t i = 0, n = s.size();
+  while (i < n) {
+    char c = s[i];
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+    } else if (c == '#' || (c == '-' && i + 2 < n && s[i + 1] == '-' &&
+                            std::isspace(static_cast<unsigned char>(s[i + 2])))) {
+      while (i < n && s[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+      if (i + 2 < n && (s[i + 2] == '!' || s[i + 2] == 'M')) {
+        // /*!50100 text */ or /*M!100100 text */: keep the text.
+        i += 3;
+        if (s[i - 1] == 'M' && i < n && s[i] == '!') ++i;
+        while (i < n && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+        continue;  // the closing */ is skipped below
+      }
+      auto close = s.find("*/", i + 2);
+      if (close == std::string_view::npos) return std::nullopt;
+      i = close + 2;
+    } else if (c == '*' && i + 1 < n && s[i + 1] == '/') {
+      i += 2;  // end of an executable comment
+    } else if (c == '`' || c == '"') {
+      // `identifier` ("identifier" only matters under ANSI_QUOTES; read alike)
+      std::string t;
+      ++i;
+      while (true) {
+        if (i >= n) return std::nullopt;
+        if (s[i] == c) {
+          if (i + 1 < n && s[i + 1] == c) {
+            t += c;
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        t += s[i++];
+      }
+      out.push_back({c == '`' ? Token::Type::quoted : Token::Type::string, std::move(t)});
+    } else if (c == '\'') {
+      std::string t;
+      ++i;
+      while (true) {
+        if (i >= n) return std::nullopt;
+        if (s[i] == '\\' && i + 1 < n) {
+          t += s[i + 1];
+          i += 2;
+          continue;
+        }
+        if (s[i] == '\'') {
+          if (i + 1 < n && s[i + 1] == '\'') {
+            t += '\'';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        t += s[i++];
+      }
+      out.push_back({Token::Type::string, std::move(t)});
+    } else if (std::isdigit(static_cast<unsigned char>(c))) {
+      std::size_t start = i;
+      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
+      out.push_back({Token::Type::number, std::string(s.substr(start, i - start))});
+    } else if (is_word_char(c)) {
+      std::size_t start = i;
+      while (i < n && is_word_char(s[i])) ++i;
+      out.push_back({Token::Type::word, std::string(s.substr(start, i - start))});
+    } else {
+      out.push_back({Token::Type::punct, std::string(1, c)});
+      ++i;
+    }
+  }
+  out.push_back({Token::Type::end, {}});
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// ---- parser ----
+
+struct Unsupported {
+  std::string why;
+};
+
+class Parser {
+ public:
+  Parser(std::vector<Token> t, const CollationLookup& c) : t_(std::move(t)), coll_(c) {}
+
+  const Token& peek(std::size_t k = 0) const { return t_[std::min(i_ + k, t_.size() - 1)]; }
+  bool at_end() const { return peek().type == Token::Type::end || is_punct(";"); }
+  bool is_word(std::string_view w, std::size_t k = 0) const {
+    return peek(k).type == Token::Type::word && iequals(peek(k).text, w);
+  }
+  bool is_punct(std::string_view p) const {
+    return peek().type == Token::Type::punct && peek().text == p;
+  }
+  bool accept(std::string_view w) {
+    if (!is_word(w)) return false;
+    ++i_;
+    return true;
+  }
+  bool accept_punct(std::string_view p) {
+    if (!is_punct(p)) return false;
+    ++i_;
+    return true;
+  }
+  void expect(std::string_view w) {
+    if (!accept(w)) fail("expected " + std::string(w));
+  }
+  void expect_punct(std::string_view p) {
+    if (!accept_punct(p)) fail("expected " + std::string(p));
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw Unsupported{why + " near '" + peek().text + "'"};
+  }
+  std::string ident() {
+    const Token& k = peek();
+    if (k.type != Token::Type::word && k.type != Token::Type::quoted) fail("expected a name");
+    ++i_;
+    return k.text;
+  }
+  // [db.]name
+  std::pair<std::string, std::string> table_name(std::string_view default_db) {
+    std::string a = ident();
+    if (accept_punct(".")) return {a, ident()};
+    return {std::string(default_db), a};
+  }
+  // Skips a balanced parenthesised group starting at '('.
+  void skip_group() {
+    expect_punct("(");
+    int depth = 1;
+    while (depth > 0) {
+      if (peek().type == Token::Type::end) fail("unbalanced parentheses");
+      if (is_punct("(")) ++depth;
+      if (is_punct(")")) --depth;
+      ++i_;
+    }
+  }
+  // Skips to the next ',' or ')' at this depth (not consuming it), or the end.
+  void skip_item() {
+    while (!at_end() && !is_punct(",") && !is_punct(")")) {
+      if (is_punct("("))
+        skip_group();
+      else
+        ++i_;
+    }
+  }
+  std::vector<std::string> name_list() {
+    std::vector<std::string> names;
+    expect_punct("(");
+    do {
+      names.push_back(ident());
+      if (is_punct("(")) skip_group();  // prefix length
+      accept("ASC") || accept("DESC");
+    } while (accept_punct(","));
+    expect_punct(")");
+    return names;
+  }
+
+  // A column definition after its name: the type and its attributes, up to ',' or ')' or a
+  // position (FIRST / AFTER col), which it returns in `after` ("" = last, "\x01" = first).
+  row::Column column_def(std::string name, std::uint16_t table_collation, bool& primary,
+                         std::string* after);
+
+ private:
+  std::uint16_t text_collation(const std::string& charset, const std::string& collate,
+                               bool binary_attr, std::uint16_t table_collation);
+
+  std::vector<Token> t_;
+  std::size_t i_ = 0;
+  const CollationLookup& coll_;
+};
+
+std::uint16_t Parser::text_collation(const std::string& charset, const std::string& collate,
+                                     bool binary_attr, std::uint16_t table_collation) {
+  if (!collate.empty()) {
+    std::uint16_t id = coll_.by_name ? coll_.by_name(lower(collate)) : 0;
+    if (!id) fail("unknown collation " + collate);
+    return id;
+  }
+  if (!charset.empty()) {
+    std::string cs = lower(charset);
+    if (cs == "binary") return 63;
+    if (binary_attr) {
+      std::uint16_t id = coll_.by_name ? coll_.by_name(cs + "_bin") : 0;
+      if (id) return id;
+    }
+    std::uint16_t id = coll_.default_of ? coll_.default_of(cs) : 0;
+    if (!id) fail("unknown character set " + charset);
+    return id;
+  }
+  if (!table_collation) fail("a text column without a character set, table default unknown");
+  return table_collation;
+}
+
+row::Column Parser::column_def(std::string name, std::uint16_t table_collation, bool& primary,
+                               std::string* after) {
+  using row::Kind;
+  row::Column c;
+  c.name = std::move(name);
+  if (peek().type != Token::Type::word) fail("expected a column type");
+  std::string type = lower(peek().text);
+  ++i_;
+  if (type == "double" && is_word("precision")) ++i_;
+  if (type == "national") type = lower(ident());  // NATIONAL CHAR / VARCHAR
+  if ((type == "long") && (is_word("varchar") || is_word("varbinary"))) type = lower(ident());
+  if (type == "char" && is_word("varying")) {
+    ++i_;
+    type = "varchar";
+  }
+  std::vector<std::string> args;
+  if (is_punct("(")) {
+    ++i_;
+    while (!is_punct(")")) {
+      if (peek().type == Token::Type::end) fail("unterminated type arguments");
+      if (!is_punct(",")) args.push_back(peek().text);
+      ++i_;
+    }
+    ++i_;
+  }
+  auto arg = [&](std::size_t k, unsigned dflt) {
+    unsigned v = dflt;
+    if (k < args.size()) std::from_chars(args[k].data(), args[k].data() + args[k].size(), v);
+    return v;
+  };
+  // Attributes: read the ones that shape values, skip the rest.
+  bool is_unsigned = false, binary_attr = false;
+  std::string charset, collate;
+  while (!at_end() && !is_punct(",") && !is_punct(")")) {
+    if (accept("UNSIGNED") || accept("ZEROFILL")) {
+      is_unsigned = true;
+    } else if (accept("SIGNED")) {
+    } else if (accept("BINARY")) {
+      binary_attr = true;
+    } else if (is_word("CHARACTER") && is_word("SET", 1)) {
+      i_ += 2;
+      charset = ident();
+    } else if (accept("CHARSET")) {
+      charset = ident();
+    } else if (accept("COLLATE")) {
+      collate = ident();
+    } else if (accept("ASCII")) {
+      charset = "latin1";
+    } else if (accept("UNICODE")) {
+      charset = "ucs2";
+    } else if (is_word("PRIMARY") && is_word("KEY", 1)) {
+      i_ += 2;
+      primary = true;
+    } else if (accept("FIRST")) {
+      if (!after) fail("FIRST here");
+      *after = "\x01";
+    } else if (accept("AFTER")) {
+      if (!after) fail("AFTER here");
+      *after = ident();
+    } else if (is_punct("(")) {
+      skip_group();
+    } else if (accept("REFERENCES")) {
+      ident();
+      if (accept_punct(".")) ident();
+      if (is_punct("(")) skip_group();
+    } else {
+      ++i_;  // NOT NULL, DEFAULT x, AUTO_INCREMENT, COMMENT 'x', INVISIBLE, GENERATED ... AS (..)
+    }
+  }
+  if (type == "tinyint" || type == "smallint" || type == "mediumint" || type == "int" ||
+      type == "integer" || type == "bigint" || type == "int1" || type == "int2" ||
+      type == "int3" || type == "int4" || type == "int8" || type == "middleint") {
+    c.kind = is_unsigned ? Kind::unsigned_int : Kind::signed_int;
+  } else if (type == "bool" || type == "boolean") {
+    c.kind = Kind::signed_int;
+  } else if (type == "serial") {
+    c.kind = Kind::unsigned_int;
+  } else if (type == "year") {
+    c.kind = Kind::year;
+  } else if (type == "bit") {
+    c.kind = Kind::bit;
+    c.bits = static_cast<std::uint16_t>(arg(0, 1));
+  } else if (type == "float" || type == "float4") {
+    c.kind = args.size() == 1 && arg(0, 0) > 24 ? Kind::float64 : Kind::float32;
+  } else if (type == "double" || type == "real" || type == "float8") {
+    c.kind = Kind::float64;
+  } else if (type == "decimal" || type == "dec" || type == "numeric" || type == "fixed") {
+    c.kind = Kind::decimal;
+    c.precision = static_cast<std::uint8_t>(arg(0, 10));
+    c.scale = static_cast<std::uint8_t>(arg(1, 0));
+  } else if (type == "date") {
+    c.kind = Kind::date;
+  } else if (type == "datetime" || type == "timestamp" || type == "time") {
+    c.kind = type == "datetime" ? Kind::datetime : type == "timestamp" ? Kind::timestamp : Kind::time;
+    c.fsp = static_cast<std::uint8_t>(arg(0, 0));
+  } else if (type == "enum" || type == "set") {
+    c.kind = type == "enum" ? Kind::enumeration : Kind::set;
+    c.members = args;
+    c.collation = text_collation(charset, collate, binary_attr, table_collation);
+  } else if (type == "json") {
+    c.kind = Kind::json;
+    c.collation = 46;  // utf8mb4_bin, as both servers store JSON text
+  } else if (type == "uuid" || type == "inet4" || type == "inet6") {
+    c.kind = Kind::server_text;
+    c.type_name = type;
+  } else if (type == "geometry" || type == "point" || type == "linestring" || type == "polygon" ||
+             type == "multipoint" || type == "multilinestring" || type == "multipolygon" ||
+             type == "geometrycollection" || type == "geomcollection") {
+    c.kind = Kind::geometry;
+  } else if (type == "binary" || type == "varbinary" || type == "tinyblob" || type == "blob" ||
+             type == "mediumblob" || type == "longblob" || type == "vector") {
+    c.kind = Kind::binary;
+    c.collation = 63;
+  } else if (type == "char" || type == "varchar" || type == "tinytext" || type == "text" ||
+             type == "mediumtext" || type == "longtext" || type == "nchar" ||
+             type == "nvarchar" || type == "varchar2" || type == "character" ||
+             type == "long" || type == "clob") {
+    if ((type == "nchar" || type == "nvarchar") && charset.empty()) charset = "utf8mb3";
+    c.collation = text_collation(charset, collate, binary_attr, table_collation);
+    c.kind = c.collation == 63 ? Kind::binary : Kind::text;
+  } else {
+    fail("column type " + type);
+  }
+  return c;
+}
+
+std::size_t find_column(const TableDefinition& d, std::string_view name) {
+  for (std::size_t k = 0; k < d.columns.size(); ++k)
+    if (iequals(d.columns[k].name, name)) return k;
+  return d.columns.size();
+}
+
+void place(TableDefinition& d, row::Column c, const std::string& after, Parser& p) {
+  if (after.empty()) {
+    d.columns.push_back(std::move(c));
+  } else if (after == "\x01") {
+    d.columns.insert(d.columns.begin(), std::move(c));
+  } else {
+    std::size_t k = find_column(d, after);
+    if (k == d.columns.size()) p.fail("AFTER an unknown column " + after);
+    d.columns.insert(d.columns.begin() + static_cast<std::ptrdiff_t>(k + 1), std::move(c));
+  }
+}
+
+void rename_in_key(TableDefinition& d, const std::string& from, const std::string& to) {
+  for (std::string& k : d.primary_key)
+    if (iequals(k, from)) k = to;
+}
+
+// ALTER TABLE specs, applied to a copy that replaces the original only if all of them parsed.
+void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
+  do {
+    if (p.accept("ADD")) {
+      if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("UNIQUE") ||
+          p.is_word("FULLTEXT") || p.is_word("SPATIAL") || p.is_word("FOREIGN") ||
+          p.is_word("CHECK") || p.is_word("PERIOD") || p.is_word("SYSTEM") ||
+          p.is_word("PARTITION")) {
+        p.skip_item();
+      } else if (p.is_word("CONSTRAINT") || p.is_word("PRIMARY")) {
+        if (p.accept("CONSTRAINT") && !p.is_word("PRIMARY") && !p.is_word("UNIQUE") &&
+            !p.is_word("FOREIGN") && !p.is_word("CHECK"))
+          p.ident();
+        if (p.accept("PRIMARY")) {
+          p.expect("KEY");
+          if (!p.is_punct("(")) p.ident();  // index name
+          d.primary_key = p.name_list();
+        }
+        p.skip_item();
+      } else {
+        p.accept("COLUMN");
+        if (p.is_word("IF")) {
+          p.fail("ADD COLUMN IF NOT EXISTS");  // needs the server's answer
+        }
+        if (p.accept_punct("(")) {
+          do {
+            std::string name = p.ident();
+            bool primary = false;
+            place(d, p.column_def(name, d.default_collation, primary, nullptr), "", p);
+            if (primary) d.primary_key = {name};
+          } while (p.accept_punct(","));
+          p.expect_punct(")");
+        } else {
+          std::string name = p.ident();
+          if (find_column(d, name) != d.columns.size()) p.fail("ADD of an existing column");
+          bool primary = false;
+          std::string after;
+          row::Column c = p.column_def(name, d.default_collation, primary, &after);
+          place(d, std::move(c), after, p);
+          if (primary) d.primary_key = {name};
+        }
+      }
+    } else if (p.accept("DROP")) {
+      if (p.is_word("PRIMARY")) {
+        p.skip_item();
+        d.primary_key.clear();
+      } else if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("FOREIGN") ||
+                 p.is_word("CONSTRAINT") || p.is_word("CHECK") || p.is_word("PARTITION") ||
+                 p.is_word("PERIOD") || p.is_word("SYSTEM")) {
+        p.skip_item();
+      } else {
+        p.accept("COLUMN");
+        if (p.is_word("IF")) p.fail("DROP COLUMN IF EXISTS");
+        std::string name = p.ident();
+        std::size_t k = find_column(d, name);
+        if (k == d.columns.size()) p.fail("DROP of an unknown column " + name);
+        d.columns.erase(d.columns.begin() + static_cast<std::ptrdiff_t>(k));
+        std::erase_if(d.primary_key, [&](const std::string& c) { return iequals(c, name); });
+        p.accept("RESTRICT") || p.accept("CASCADE");
+      }
+    } else if (p.is_word("CHANGE") || p.is_word("MODIFY")) {
+      const bool change = p.accept("CHANGE");
+      if (!change) p.expect("MODIFY");
+      p.accept("COLUMN");
+      if (p.is_word("IF")) p.fail("IF EXISTS");
+      std::string old_name = p.ident();
+      std::string new_name = change ? p.ident() : old_name;
+      std::size_t k = find_column(d, old_name);
+      if (k == d.columns.size()) p.fail("unknown column " + old_name);
+      bool primary = false;
+      std::string after;
+      row::Column c = p.column_def(new_name, d.default_collation, primary, &after);
+      d.columns.erase(d.columns.begin() + static_cast<std::ptrdiff_t>(k));
+      if (after.empty())
+        d.columns.insert(d.columns.begin() + static_cast<std::ptrdiff_t>(k), std::move(c));
+      else
+        place(d, std::move(c), after, p);
+      rename_in_key(d, old_name, new_name);
+      if (primary) d.primary_key = {new_name};
+    } else if (p.accept("RENAME")) {
+      if (p.accept("COLUMN")) {
+        std::string from = p.ident();
+        p.expect("TO");
+        std::string to = p.ident();
+        std::size_t k = find_column(d, from);
+        if (k == d.columns.size()) p.fail("RENAME of an unknown column " + from);
+        d.columns[k].name = to;
+        rename_in_key(d, from, to);
+      } else if (p.is_word("INDEX") || p.is_word("KEY")) {
+        p.skip_item();
+      } else {
+        p.accept("TO") || p.accept("AS");
+        std::string name = p.ident();
+        if (p.accept_punct(".")) name = p.ident();  // a move to another database is not tracked
+        rename_to = name;
+      }
+    } else if (p.accept("ALTER")) {
+      if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("CHECK") ||
+          p.is_word("CONSTRAINT")) {
+        p.skip_item();
+      } else {
+        p.accept("COLUMN");
+        p.ident();
+        p.skip_item();  // SET DEFAULT / DROP DEFAULT / SET [IN]VISIBLE: values are unchanged
+      }
+    } else if (p.is_word("CONVERT")) {
+      p.expect("CONVERT");
+      p.expect("TO");
+      std::string charset, collate;
+      if (p.accept("CHARACTER")) p.expect("SET");
+      else p.expect("CHARSET");
+      charset = p.ident();
+      if (p.accept("COLLATE")) collate = p.ident();
+      // Every text column takes the new charset (the server converts the stored text).
+      std::uint16_t id = 0;
+      if (!collate.empty())
+        id = p.peek().type == Token::Type::end || true ? 0 : 0;
+      p.fail("CONVERT TO CHARACTER SET");  // the new collations need the server's answer
+      (void)id;
+    } else if (p.is_word("ENGINE") || p.is_word("AUTO_INCREMENT") || p.is_word("COMMENT") ||
+               p.is_word("ALGORITHM") || p.is_word("LOCK") || p.is_word("FORCE") ||
+               p.is_word("ROW_FORMAT") || p.is_word("KEY_BLOCK_SIZE") || p.is_word("DEFAULT") ||
+               p.is_word("CHARACTER") || p.is_word("CHARSET") || p.is_word("COLLATE") ||
+               p.is_word("ORDER") || p.is_word("STATS_PERSISTENT") || p.is_word("CHECKSUM") ||
+               p.is_word("PAGE_COMPRESSED") || p.is_word("ENCRYPTED") || p.is_word("NOWAIT") ||
+               p.is_word("WAIT") || p.is_word("ENABLE") || p.is_word("DISABLE")) {
+      // Table options: no column changes. A new DEFAULT CHARSET only affects later ADDs.
+      if (p.is_word("DEFAULT") || p.is_word("CHARACTER") || p.is_word("CHARSET") ||
+          p.is_word("COLLATE"))
+        p.fail("a new table default charset");
+      p.skip_item();
+    } else {
+      p.fail("ALTER TABLE clause");
+    }
+  } while (p.accept_punct(","));
+  if (!p.at_end()) p.fail("ALTER TABLE clause");
+}
+
+}  // namespace
+
+DdlEffect apply_ddl(Definitions& defs, std::string_view sql, std::string_view default_db,
+                    std::string_view captured_db, const CollationLookup& collations) {
+  DdlEffect eff;
+  auto tokens = tokenize(sql);
+  if (!tokens) {
+    eff.kind = DdlEffect::Kind::unknown;
+    eff.why = "unterminated quote or comment";
+    return eff;
+  }
+  Parser p(std::move(*tokens), collations);
+  auto key = [](const std::string& db, const std::string& t) { return db + "." + t; };
+  try {
+    if (p.accept("ALTER")) {
+      p.accept("ONLINE");
+      p.accept("OFFLINE");
+      p.accept("IGNORE");
+      if (!p.accept("TABLE")) return eff;  // ALTER DATABASE, USER, VIEW, ...: no columns
+      if (p.is_word("IF")) {
+        p.expect("IF");
+        p.expect("EXISTS");
+      }
+      auto [db, table] = p.table_name(default_db);
+      auto it = defs.find(key(db, table));
+      if (it == defs.end()) return eff;
+      eff.kind = DdlEffect::Kind::unknown;  // until it applied whole
+      TableDefinition d = it->second;
+      std::string rename_to;
+      if (!p.at_end()) alter_specs(p, d, rename_to);
+      eff.kind = DdlEffect::Kind::applied;
+      eff.tables.push_back(it->first);
+      if (!rename_to.empty()) {
+        defs.erase(it);
+        defs[key(db, rename_to)] = std::move(d);
+        eff.tables.push_back(key(db, rename_to));
+      } else {
+        it->second = std::move(d);
+      }
+      return eff;
+    }
+    if (p.accept("RENAME")) {
+      if (!p.accept("TABLE") && !p.accept("TABLES")) return eff;
+      // Renames apply in order (a swap goes through a temporary name).
+      Definitions next = defs;
+      bool any = false;
+      do {
+        auto [db1, t1] = p.table_name(default_db);
+        p.expect("TO");
+        auto [db2, t2] = p.table_name(default_db);
+        auto it = next.find(key(db1, t1));
+        if (it == next.end()) continue;
+        TableDefinition d = std::move(it->second);
+        next.erase(it);
+        eff.tables.push_back(key(db1, t1));
+        eff.tables.push_back(key(db2, t2));
+        next[key(db2, t2)] = std::move(d);
+        any = true;
+      } while (p.accept_punct(","));
+      if (any) {
+        defs = std::move(next);
+        eff.kind = DdlEffect::Kind::applied;
+      }
+      return eff;
+    }
+    if (p.accept("DROP")) {
+      p.accept("TEMPORARY");
+      if (!p.accept("TABLE") && !p.accept("TABLES")) return eff;
+      if (p.accept("IF")) p.expect("EXISTS");
+      do {
+        auto [db, t] = p.table_name(default_db);
+        if (defs.erase(key(db, t))) {
+          eff.tables.push_back(key(db, t));
+          eff.kind = DdlEffect::Kind::applied;
+        }
+      } while (p.accept_punct(","));
+      return eff;
+    }
+    if (p.accept("CREATE")) {
+      p.accept("OR") && p.accept("REPLACE");
+      if (p.accept("TEMPORARY")) return eff;
+      if (!p.accept("TABLE")) return eff;
+      if (p.accept("IF")) {
+        p.expect("NOT");
+        p.expect("EXISTS");
+      }
+      auto [db, t] = p.table_name(default_db);
+      if (!captured_db.empty() && db != captured_db) return eff;
+      eff.kind = DdlEffect::Kind::unknown;
+      eff.tables.push_back(key(db, t));
+      if (!p.is_punct("(")) p.fail("CREATE TABLE without a column list");
+      // The table's default collation comes after the column list: find it first.
+      std::uint16_t table_collation = 0;
+      {
+        Parser q = p;
+        q.skip_group();
+        std::string charset, collate;
+        while (!q.at_end()) {
+          if (q.accept("CHARACTER") && q.accept("SET")) {
+            q.accept_punct("=");
+            charset = q.ident();
+          } else if (q.accept("CHARSET")) {
+            q.accept_punct("=");
+            charset = q.ident();
+          } else if (q.accept("COLLATE")) {
+            q.accept_punct("=");
+            collate = q.ident();
+          } else if (q.accept("AS") || q.accept("SELECT") || q.accept("LIKE")) {
+            q.fail("CREATE TABLE ... SELECT/LIKE");
+          } else {
+            q.accept("DEFAULT") || (q.peek().type != Token::Type::end ? (void)q.ident(), true : true);
+          }
+        }
+        if (!collate.empty() && collations.by_name) table_collation = collations.by_name(lower(collate));
+        else if (!charset.empty() && collations.default_of)
+          table_collation = collations.default_of(lower(charset));
+      }
+      TableDefinition d;
+      d.exists = true;
+      d.default_collation = table_collation;
+      p.expect_punct("(");
+      do {
+        if (p.is_word("PRIMARY") || (p.is_word("CONSTRAINT") && !p.is_word("CHECK", 1))) {
+          if (p.accept("CONSTRAINT") && !p.is_word("PRIMARY") && !p.is_word("UNIQUE") &&
+              !p.is_word("FOREIGN"))
+            p.ident();
+          if (p.accept("PRIMARY")) {
+            p.expect("KEY");
+            if (!p.is_punct("(")) p.ident();
+            d.primary_key = p.name_list();
+          }
+          p.skip_item();
+        } else if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("UNIQUE") ||
+                   p.is_word("FULLTEXT") || p.is_word("SPATIAL") || p.is_word("FOREIGN") ||
+                   p.is_word("CHECK") || p.is_word("PERIOD")) {
+          p.skip_item();
+        } else {
+          std::string name = p.ident();
+          bool primary = false;
+          d.columns.push_back(p.column_def(name, table_collation, primary, nullptr));
+          if (primary) d.primary_key = {name};
+        }
+      } while (p.accept_punct(","));
+      p.expect_punct(")");
+      defs[key(db, t)] = std::move(d);
+      eff.kind = DdlEffect::Kind::applied;
+      return eff;
+    }
+  } catch (const Unsupported& u) {
+    if (eff.kind == DdlEffect::Kind::none) eff.kind = DdlEffect::Kind::unknown;
+    eff.why = u.why;
+    return eff;
+  }
+  return eff;
+}
+
+}  // namespace dumpr::schema
