@@ -126,6 +126,7 @@ class Parser {
  public:
   Parser(std::vector<Token> t, const CollationLookup& c) : t_(std::move(t)), coll_(c) {}
 
+  void skip_token() { ++i_; }
   const Token& peek(std::size_t k = 0) const { return t_[std::min(i_ + k, t_.size() - 1)]; }
   bool at_end() const { return peek().type == Token::Type::end || is_punct(";"); }
   bool is_word(std::string_view w, std::size_t k = 0) const {
@@ -488,19 +489,8 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
         p.skip_item();  // SET DEFAULT / DROP DEFAULT / SET [IN]VISIBLE: values are unchanged
       }
     } else if (p.is_word("CONVERT")) {
-      p.expect("CONVERT");
-      p.expect("TO");
-      std::string charset, collate;
-      if (p.accept("CHARACTER")) p.expect("SET");
-      else p.expect("CHARSET");
-      charset = p.ident();
-      if (p.accept("COLLATE")) collate = p.ident();
-      // Every text column takes the new charset (the server converts the stored text).
-      std::uint16_t id = 0;
-      if (!collate.empty())
-        id = p.peek().type == Token::Type::end || true ? 0 : 0;
-      p.fail("CONVERT TO CHARACTER SET");  // the new collations need the server's answer
-      (void)id;
+      // Every text column takes a new collation, which needs the server's rules: fall back.
+      p.fail("CONVERT TO CHARACTER SET");
     } else if (p.is_word("ENGINE") || p.is_word("AUTO_INCREMENT") || p.is_word("COMMENT") ||
                p.is_word("ALGORITHM") || p.is_word("LOCK") || p.is_word("FORCE") ||
                p.is_word("ROW_FORMAT") || p.is_word("KEY_BLOCK_SIZE") || p.is_word("DEFAULT") ||
@@ -630,7 +620,7 @@ DdlEffect apply_ddl(Definitions& defs, std::string_view sql, std::string_view de
           } else if (q.accept("AS") || q.accept("SELECT") || q.accept("LIKE")) {
             q.fail("CREATE TABLE ... SELECT/LIKE");
           } else {
-            q.accept("DEFAULT") || (q.peek().type != Token::Type::end ? (void)q.ident(), true : true);
+            q.skip_token();  // ENGINE=..., DEFAULT, COMMENT='...', partitioning, ...
           }
         }
         if (!collate.empty() && collations.by_name) table_collation = collations.by_name(lower(collate));

@@ -27,6 +27,7 @@
 #include "mysql/server_state.hpp"
 #include "mysql/table_schema.hpp"
 #include "row/tuple_builder.hpp"
+#include "schema/ddl.hpp"
 #include "row/values.hpp"
 
 namespace dumpr {
@@ -235,7 +236,10 @@ struct BinlogStream::Impl {
   void drain_buffered();
   bool is_transactional(const std::string& db, const std::string& table);
   void rollback_to(std::string_view name);
-  Status refresh_after_ddl(std::string_view db);
+  Status refresh_after_ddl(std::string_view db, std::string_view sql);
+  Status refresh_from_server(std::string_view db, const std::vector<std::string>& only);
+  Status load_collations();
+  std::map<std::string, std::uint16_t> collation_ids, charset_defaults;
   std::string shape_signature(const row::TableShape& shape) const;
 };
 
@@ -248,17 +252,68 @@ std::string BinlogStream::Impl::shape_signature(const row::TableShape& shape) co
   return sig;
 }
 
-Status BinlogStream::Impl::refresh_after_ddl(std::string_view db) {
-  if (!keep_history || !schema_conn) return {};
-  // Re-read every recorded table of the statement's database (a DDL may name several, or name
-  // them through a rename): the server's definition now is the one from this event on, as long
-  // as the stream is at the binlog's end; a later change of the same table is still caught by
-  // the table-map check before any row is decoded.
+Status BinlogStream::Impl::load_collations() {
+  if (!schema_conn || !collation_ids.empty()) return {};
+  auto r = schema_conn->query(
+      "SELECT COLLATION_NAME, ID, CHARACTER_SET_NAME, IS_DEFAULT FROM information_schema.COLLATIONS");
+  if (!r) return r.take_error();
+  for (auto& row : r->rows) {
+    std::uint16_t id = 0;
+    const std::string idtext = row[1].value_or("0");
+    std::from_chars(idtext.data(), idtext.data() + idtext.size(), id);
+    collation_ids[row[0].value_or("")] = id;
+    if (row[3].value_or("") == "Yes") charset_defaults[row[2].value_or("")] = id;
+  }
+  return {};
+}
+
+Status BinlogStream::Impl::refresh_after_ddl(std::string_view db, std::string_view sql) {
+  if (!keep_history) return {};
+  // Apply the statement to the recorded definitions: right for this position however far the
+  // server has moved on since.
+  DUMPR_TRY(load_collations());
+  schema::CollationLookup lookup;
+  lookup.by_name = [this](std::string_view name) -> std::uint16_t {
+    auto it = collation_ids.find(std::string(name));
+    return it == collation_ids.end() ? 0 : it->second;
+  };
+  lookup.default_of = [this](std::string_view cs) -> std::uint16_t {
+    auto it = charset_defaults.find(std::string(cs));
+    return it == charset_defaults.end() ? 0 : it->second;
+  };
+  schema::DdlEffect eff = schema::apply_ddl(history.tables(), sql, db, cfg.database, lookup);
+  if (eff.kind == schema::DdlEffect::Kind::none) return {};
+  if (eff.kind == schema::DdlEffect::Kind::applied) {
+    history_json = history.to_json();
+    return {};
+  }
+  // A statement dumpr cannot apply itself: the server's definition now is the one from this
+  // event on as long as the stream is at the binlog's end; a later change of the same table is
+  // still caught by the table-map check before any row is decoded.
+  std::string shown(sql.substr(0, 120));
+  for (char& c : shown)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  warn("at " + file + ":" + std::to_string(pos) + " a DDL statement could not be applied to the " +
+       "recorded table definitions (" + eff.why + "): `" + shown + (sql.size() > 120 ? "..." : "") +
+       "`; taking the server's current definitions");
+  std::vector<std::string> only;
+  for (const std::string& key : eff.tables) only.push_back(key);
+  return refresh_from_server(db, only);
+}
+
+Status BinlogStream::Impl::refresh_from_server(std::string_view db,
+                                               const std::vector<std::string>& only) {
+  if (!schema_conn) return {};
   std::vector<std::pair<std::string, std::string>> names;
-  for (const auto& [key, def] : history.tables()) {
+  auto add = [&](const std::string& key) {
     auto dot = key.find('.');
-    std::string kdb = key.substr(0, dot);
-    if (db.empty() || kdb == db) names.emplace_back(kdb, key.substr(dot + 1));
+    names.emplace_back(key.substr(0, dot), key.substr(dot + 1));
+  };
+  if (!only.empty()) {
+    for (const std::string& key : only) add(key);
+  } else {
+    for (const auto& [key, def] : history.tables())
+      if (db.empty() || key.substr(0, key.find('.')) == db) add(key);
   }
   bool changed = false;
   for (const auto& [d, t] : names) {
@@ -497,7 +552,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     // A statement of its own (DDL): definitions may have changed.
     schema_cache.clear();
     tables.clear();
-    DUMPR_TRY(refresh_after_ddl(q->db));
+    DUMPR_TRY(refresh_after_ddl(q->db, q->query));
     if (!seen_begin) {
       DUMPR_TRY(begin_txn(event_start));
       commit();
