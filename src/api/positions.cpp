@@ -13,12 +13,12 @@ Result<Position> binlog_position(const Config& cfg) {
   if (!settings) return settings.take_error();
   auto pos = mysql::current_position(*conn);
   if (!pos) return pos.take_error();
-  if (settings->row_metadata != "FULL" && !settings->row_metadata.empty() &&
-      !cfg.database.empty()) {
-    // The binlog will not name columns: record the definitions tail starts from.
-    auto h = mysql::record_schema(*conn, cfg.database, {});
+  if (!cfg.database.empty()) {
+    // The database's table definitions as of this position: tail starts from them (the
+    // column names when the binlog has none; MariaDB JSON, UUID and INET kinds always).
+    auto h = mysql::record_schema(*conn, cfg.database);
     if (!h) return h.take_error();
-    pos->tables_json = h->to_json();
+    if (!h->empty()) pos->tables_json = h->to_json();
   }
   return pos;
 }

@@ -264,11 +264,12 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
                   "for whole rows)");
   for (const std::string& t : tables) DUMPR_TRY(impl->resolve_table(t));
   DUMPR_TRY(impl->open_snapshot());
-  if (settings->row_metadata != "FULL" && !settings->row_metadata.empty()) {
-    // The binlog will not name columns: record the definitions tail starts from.
-    auto h = mysql::record_schema(impl->conn, cfg.database, tables);
+  {
+    // The database's table definitions as of this position: tail starts from them (the
+    // column names when the binlog has none; MariaDB JSON, UUID and INET kinds always).
+    auto h = mysql::record_schema(impl->conn, cfg.database);
     if (!h) return h.take_error();
-    impl->position.tables_json = h->to_json();
+    if (!h->empty()) impl->position.tables_json = h->to_json();
   }
   return TableStream(std::move(impl));
 }

@@ -136,15 +136,12 @@ Result<SchemaHistory> SchemaHistory::from_json(std::string_view json) {
   return h;
 }
 
-Result<SchemaHistory> record_schema(Connection& c, const std::string& db,
-                                    const std::vector<std::string>& tables) {
-  std::vector<std::string> names = tables;
-  if (names.empty()) {
-    auto r = c.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                     quote_string(c.get(), db) + " AND TABLE_TYPE = 'BASE TABLE'");
-    if (!r) return r.take_error();
-    for (auto& row : r->rows) names.push_back(row[0].value_or(""));
-  }
+Result<SchemaHistory> record_schema(Connection& c, const std::string& db) {
+  std::vector<std::string> names;
+  auto r = c.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                   quote_string(c.get(), db) + " AND TABLE_TYPE = 'BASE TABLE'");
+  if (!r) return r.take_error();
+  for (auto& row : r->rows) names.push_back(row[0].value_or(""));
   SchemaHistory h;
   for (const std::string& t : names) {
     auto def = describe_table(c, db, t);

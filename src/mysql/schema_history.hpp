@@ -1,7 +1,8 @@
-// SchemaHistory: the captured tables' definitions as of the stream's position, for binlogs whose
-// table maps do not name their columns (binlog_row_metadata MINIMAL or NO_LOG). Recorded by load
-// and position, carried in the checkpoint, refreshed from the server at each DDL event, and
-// checked against every table map (count and types) before a row is decoded.
+// SchemaHistory: the captured tables' definitions as of the stream's position: the column names
+// for binlogs whose table maps have none (binlog_row_metadata MINIMAL or NO_LOG), and always the
+// kinds no table map tells (MariaDB's JSON, UUID, INET). Recorded by load and position, carried
+// in the checkpoint, updated by each DDL event (src/schema/ddl), and checked against every table
+// map (count and types) before a row is decoded.
 #pragma once
 
 #include <map>
@@ -36,8 +37,7 @@ class SchemaHistory {
   Map tables_;
 };
 
-// The definitions of `tables` (all of `db` when empty) read from the server now.
-Result<SchemaHistory> record_schema(Connection& c, const std::string& db,
-                                    const std::vector<std::string>& tables);
+// The definitions of every table of `db`, read from the server now.
+Result<SchemaHistory> record_schema(Connection& c, const std::string& db);
 
 }  // namespace dumpr::mysql

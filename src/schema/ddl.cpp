@@ -366,17 +366,41 @@ std::size_t find_column(const TableDefinition& d, std::string_view name) {
   return d.columns.size();
 }
 
-void place(TableDefinition& d, row::Column c, const std::string& after, Parser& p) {
-  if (after.empty()) {
-    d.columns.push_back(std::move(c));
-  } else if (after == "\x01") {
-    d.columns.insert(d.columns.begin(), std::move(c));
-  } else {
-    std::size_t k = find_column(d, after);
-    if (k == d.columns.size()) p.fail("AFTER an unknown column " + after);
-    d.columns.insert(d.columns.begin() + static_cast<std::ptrdiff_t>(k + 1), std::move(c));
+// A column's name before the ALTER statement: one ALTER's clauses name columns as they were
+// before it (RENAME COLUMN a TO b, RENAME COLUMN b TO a swaps them).
+struct Columns {
+  TableDefinition& d;
+  std::vector<std::string> orig;  // parallel to d.columns; "" for columns this ALTER added
+
+  explicit Columns(TableDefinition& def) : d(def) {
+    for (const auto& c : d.columns) orig.push_back(c.name);
   }
-}
+  std::size_t find_orig(std::string_view name) const {
+    for (std::size_t k = 0; k < orig.size(); ++k)
+      if (iequals(orig[k], name)) return k;
+    return find_column(d, name);  // a column added earlier in the same statement
+  }
+  void erase(std::size_t k) {
+    d.columns.erase(d.columns.begin() + static_cast<std::ptrdiff_t>(k));
+    orig.erase(orig.begin() + static_cast<std::ptrdiff_t>(k));
+  }
+  void insert(std::size_t k, row::Column c, std::string o) {
+    d.columns.insert(d.columns.begin() + static_cast<std::ptrdiff_t>(k), std::move(c));
+    orig.insert(orig.begin() + static_cast<std::ptrdiff_t>(k), std::move(o));
+  }
+  // Places a column last, first, or after the column `after` (named as it is now).
+  void place(row::Column c, std::string o, const std::string& after, Parser& p) {
+    if (after.empty()) {
+      insert(d.columns.size(), std::move(c), std::move(o));
+    } else if (after == "\x01") {
+      insert(0, std::move(c), std::move(o));
+    } else {
+      std::size_t k = find_column(d, after);
+      if (k == d.columns.size()) p.fail("AFTER an unknown column " + after);
+      insert(k + 1, std::move(c), std::move(o));
+    }
+  }
+};
 
 void rename_in_key(TableDefinition& d, const std::string& from, const std::string& to) {
   for (std::string& k : d.primary_key)
@@ -385,6 +409,7 @@ void rename_in_key(TableDefinition& d, const std::string& from, const std::strin
 
 // ALTER TABLE specs, applied to a copy that replaces the original only if all of them parsed.
 void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
+  Columns cols(d);
   do {
     if (p.accept("ADD")) {
       if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("UNIQUE") ||
@@ -411,7 +436,7 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
           do {
             std::string name = p.ident();
             bool primary = false;
-            place(d, p.column_def(name, d.default_collation, primary, nullptr), "", p);
+            cols.place(p.column_def(name, d.default_collation, primary, nullptr), "", "", p);
             if (primary) d.primary_key = {name};
           } while (p.accept_punct(","));
           p.expect_punct(")");
@@ -421,7 +446,7 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
           bool primary = false;
           std::string after;
           row::Column c = p.column_def(name, d.default_collation, primary, &after);
-          place(d, std::move(c), after, p);
+          cols.place(std::move(c), "", after, p);
           if (primary) d.primary_key = {name};
         }
       }
@@ -437,9 +462,9 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
         p.accept("COLUMN");
         if (p.is_word("IF")) p.fail("DROP COLUMN IF EXISTS");
         std::string name = p.ident();
-        std::size_t k = find_column(d, name);
+        std::size_t k = cols.find_orig(name);
         if (k == d.columns.size()) p.fail("DROP of an unknown column " + name);
-        d.columns.erase(d.columns.begin() + static_cast<std::ptrdiff_t>(k));
+        cols.erase(k);
         std::erase_if(d.primary_key, [&](const std::string& c) { return iequals(c, name); });
         p.accept("RESTRICT") || p.accept("CASCADE");
       }
@@ -450,16 +475,17 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
       if (p.is_word("IF")) p.fail("IF EXISTS");
       std::string old_name = p.ident();
       std::string new_name = change ? p.ident() : old_name;
-      std::size_t k = find_column(d, old_name);
+      std::size_t k = cols.find_orig(old_name);
       if (k == d.columns.size()) p.fail("unknown column " + old_name);
       bool primary = false;
       std::string after;
       row::Column c = p.column_def(new_name, d.default_collation, primary, &after);
-      d.columns.erase(d.columns.begin() + static_cast<std::ptrdiff_t>(k));
+      std::string o = cols.orig[k];
+      cols.erase(k);
       if (after.empty())
-        d.columns.insert(d.columns.begin() + static_cast<std::ptrdiff_t>(k), std::move(c));
+        cols.insert(k, std::move(c), std::move(o));
       else
-        place(d, std::move(c), after, p);
+        cols.place(std::move(c), std::move(o), after, p);
       rename_in_key(d, old_name, new_name);
       if (primary) d.primary_key = {new_name};
     } else if (p.accept("RENAME")) {
@@ -467,7 +493,7 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
         std::string from = p.ident();
         p.expect("TO");
         std::string to = p.ident();
-        std::size_t k = find_column(d, from);
+        std::size_t k = cols.find_orig(from);
         if (k == d.columns.size()) p.fail("RENAME of an unknown column " + from);
         d.columns[k].name = to;
         rename_in_key(d, from, to);
@@ -600,6 +626,19 @@ DdlEffect apply_ddl(Definitions& defs, std::string_view sql, std::string_view de
       if (!captured_db.empty() && db != captured_db) return eff;
       eff.kind = DdlEffect::Kind::unknown;
       eff.tables.push_back(key(db, t));
+      const bool paren_like = p.is_punct("(") && p.is_word("LIKE", 1);
+      if (paren_like || p.is_word("LIKE")) {
+        // A copy of another table's definition, as recorded at this point.
+        if (paren_like) p.expect_punct("(");
+        p.expect("LIKE");
+        auto [sdb, st] = p.table_name(default_db);
+        if (paren_like) p.expect_punct(")");
+        auto src = defs.find(key(sdb, st));
+        if (src == defs.end()) p.fail("CREATE TABLE LIKE an untracked table");
+        defs[key(db, t)] = src->second;
+        eff.kind = DdlEffect::Kind::applied;
+        return eff;
+      }
       if (!p.is_punct("(")) p.fail("CREATE TABLE without a column list");
       // The table's default collation comes after the column list: find it first.
       std::uint16_t table_collation = 0;
@@ -623,9 +662,12 @@ DdlEffect apply_ddl(Definitions& defs, std::string_view sql, std::string_view de
             q.skip_token();  // ENGINE=..., DEFAULT, COMMENT='...', partitioning, ...
           }
         }
-        if (!collate.empty() && collations.by_name) table_collation = collations.by_name(lower(collate));
+        if (!collate.empty() && collations.by_name)
+          table_collation = collations.by_name(lower(collate));
         else if (!charset.empty() && collations.default_of)
           table_collation = collations.default_of(lower(charset));
+        else if (collations.database_default)
+          table_collation = collations.database_default(db);
       }
       TableDefinition d;
       d.exists = true;

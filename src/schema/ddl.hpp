@@ -22,6 +22,8 @@ struct CollationLookup {
   std::function<std::uint16_t(std::string_view)> by_name;
   // Default collation id of a character set, 0 if unknown.
   std::function<std::uint16_t(std::string_view)> default_of;
+  // Default collation id of a database (for CREATE TABLE without a charset), 0 if unknown.
+  std::function<std::uint16_t(std::string_view)> database_default;
 };
 
 struct DdlEffect {

@@ -281,6 +281,15 @@ Status BinlogStream::Impl::refresh_after_ddl(std::string_view db, std::string_vi
     auto it = charset_defaults.find(std::string(cs));
     return it == charset_defaults.end() ? 0 : it->second;
   };
+  lookup.database_default = [this](std::string_view database) -> std::uint16_t {
+    if (!schema_conn) return 0;
+    auto r = schema_conn->query(
+        "SELECT DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = " +
+        mysql::quote_string(schema_conn->get(), database));
+    if (!r || r->rows.empty()) return 0;
+    auto it = collation_ids.find(r->rows[0][0].value_or(""));
+    return it == collation_ids.end() ? 0 : it->second;
+  };
   schema::DdlEffect eff = schema::apply_ddl(history.tables(), sql, db, cfg.database, lookup);
   if (eff.kind == schema::DdlEffect::Kind::none) return {};
   if (eff.kind == schema::DdlEffect::Kind::applied) {
@@ -614,27 +623,26 @@ Status BinlogStream::Impl::build_table(TableState& t) {
   const binlog::TableMap& m = *t.map;
   std::vector<row::Column> cols = binlog::columns_from_table_map(m);
   const mysql::TableDefinition* def = nullptr;
-  if (keep_history && !m.has_column_names) {
+  if (keep_history) {
     // The definition in force at this position: recorded, or (first sight) the server's now.
+    // With column names in the table map, only what a table map cannot say is needed from it
+    // (MariaDB's JSON, UUID, INET), so only tables with such columns are tracked.
     def = history.find(m.database, m.table);
     if (!def && schema_conn) {
-      auto d = mysql::describe_table(*schema_conn, m.database, m.table);
-      if (!d) return d.take_error();
-      if (d->exists) {
-        history.put(m.database, m.table, std::move(d.value()));
+      const std::string key = m.database + "." + m.table;
+      auto it = schema_cache.find(key);
+      if (it == schema_cache.end()) {
+        auto d = mysql::describe_table(*schema_conn, m.database, m.table);
+        if (!d) return d.take_error();
+        it = schema_cache.emplace(key, std::move(d.value())).first;
+      }
+      if (it->second.exists) def = &it->second;
+      if (def && !m.has_column_names) {
+        history.put(m.database, m.table, *def);
         history_json = history.to_json();
         def = history.find(m.database, m.table);
       }
     }
-  } else if (schema_conn) {
-    const std::string key = m.database + "." + m.table;
-    auto it = schema_cache.find(key);
-    if (it == schema_cache.end()) {
-      auto d = mysql::describe_table(*schema_conn, m.database, m.table);
-      if (!d) return d.take_error();
-      it = schema_cache.emplace(key, std::move(d.value())).first;
-    }
-    if (it->second.exists) def = &it->second;
   }
   if (def) {
     if (!m.has_column_names) {
@@ -643,7 +651,8 @@ Status BinlogStream::Impl::build_table(TableState& t) {
             ErrorKind::schema,
             "table " + m.database + "." + m.table + " at " + file + ":" + std::to_string(pos) +
                 ": the binlog row has " + std::to_string(cols.size()) +
-                " columns but the table now has " + std::to_string(def->columns.size()) +
+                " columns but its definition at that point has " +
+                std::to_string(def->columns.size()) +
                 "; without binlog_row_metadata=FULL dumpr cannot tell which is which (set "
                 "binlog_row_metadata=FULL on the server, or run `dumpr load` again)");
       // Names and kinds from the server's definition; what the table map knows wins where it
@@ -681,6 +690,19 @@ Status BinlogStream::Impl::build_table(TableState& t) {
           def->columns[i].kind == cols[i].kind)
         cols[i].fsp = def->columns[i].fsp;
     }
+  }
+  if (keep_history && m.has_column_names && !history.find(m.database, m.table)) {
+    // Track what this table map and the definition say now, so that DDL later in the binlog
+    // is applied to it (a column made JSON while the stream is behind).
+    mysql::TableDefinition now;
+    now.exists = true;
+    now.columns = cols;
+    if (def) now.default_collation = def->default_collation;
+    for (auto k : m.primary_key)
+      if (k < cols.size()) now.primary_key.push_back(cols[k].name);
+    if (now.primary_key.empty() && def) now.primary_key = def->primary_key;
+    history.put(m.database, m.table, std::move(now));
+    history_json = history.to_json();
   }
   t.shape.table = m.table;
   t.shape.columns = std::move(cols);
@@ -973,14 +995,13 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (s.server_id == here.server_id)
     return make_error(ErrorKind::usage, "--server-id " + std::to_string(s.server_id) +
                                             " is the server's own id: choose another");
+  s.keep_history = true;
   if (!s.opts.from.tables_json.empty()) {
     auto h = mysql::SchemaHistory::from_json(s.opts.from.tables_json);
     if (!h) return h.take_error();
     s.history = std::move(h.value());
     s.history_json = s.history.to_json();
-    s.keep_history = true;
   } else if (settings->row_metadata != "FULL" && !settings->row_metadata.empty()) {
-    s.keep_history = true;
     s.warn("binlog_row_metadata is " + settings->row_metadata +
            " and the checkpoint records no table definitions: the tables' current definitions are "
            "taken as those in force at the start position (set binlog_row_metadata=FULL, or start "

@@ -119,7 +119,8 @@ TEST_CASE("statements it cannot apply with certainty say so") {
         DdlEffect::Kind::unknown);
   CHECK(run_ddl(defs, "ALTER TABLE t ADD q GEOGRAPHY").kind == DdlEffect::Kind::unknown);
   CHECK(run_ddl(defs, "CREATE TABLE t9 (a TEXT)").kind == DdlEffect::Kind::unknown);  // charset?
-  CHECK(run_ddl(defs, "CREATE TABLE t9 LIKE t").kind == DdlEffect::Kind::unknown);
+  CHECK(run_ddl(defs, "CREATE TABLE t9 LIKE nope").kind == DdlEffect::Kind::unknown);
+  CHECK(run_ddl(defs, "CREATE TABLE t8 SELECT 1 AS a").kind == DdlEffect::Kind::unknown);
   // A failed statement changes nothing.
   CHECK(names(defs.at("shop.t")) == "id,a,n");
   // Statements that change no columns.
@@ -129,4 +130,34 @@ TEST_CASE("statements it cannot apply with certainty say so") {
   CHECK(run_ddl(defs, "CREATE INDEX i ON t (a)").kind == DdlEffect::Kind::none);
   CHECK(run_ddl(defs, "ALTER TABLE unknown_table ADD x INT").kind == DdlEffect::Kind::none);
   CHECK(names(defs.at("shop.t")) == "id,a,n");
+}
+
+TEST_CASE("one ALTER's clauses name the columns as they were before it") {
+  Definitions defs = sample();
+  REQUIRE(run_ddl(defs, "ALTER TABLE t RENAME COLUMN a TO n, RENAME COLUMN n TO a").kind ==
+          DdlEffect::Kind::applied);
+  CHECK(names(defs.at("shop.t")) == "id,n,a");
+  CHECK(defs.at("shop.t").columns[1].kind == row::Kind::text);  // the old `a`
+  REQUIRE(run_ddl(defs, "ALTER TABLE t CHANGE n a2 TEXT, CHANGE a n2 INT AFTER id").kind ==
+          DdlEffect::Kind::applied);
+  CHECK(names(defs.at("shop.t")) == "id,n2,a2");
+  CHECK(defs.at("shop.t").columns[1].kind == row::Kind::signed_int);
+}
+
+TEST_CASE("CREATE TABLE without a charset takes the database's default") {
+  Definitions defs;
+  CollationLookup l = lookup();
+  l.database_default = [](std::string_view db) -> std::uint16_t { return db == "shop" ? 45 : 0; };
+  auto e = apply_ddl(defs, "CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10))", "shop", "shop", l);
+  REQUIRE(e.kind == DdlEffect::Kind::applied);
+  CHECK(defs.at("shop.t").columns[1].collation == 45);
+}
+
+TEST_CASE("CREATE TABLE ... LIKE copies the recorded definition") {
+  Definitions defs = sample();
+  REQUIRE(run_ddl(defs, "CREATE TABLE t2 LIKE t").kind == DdlEffect::Kind::applied);
+  REQUIRE(run_ddl(defs, "CREATE TABLE IF NOT EXISTS t3 (LIKE shop.t)").kind ==
+          DdlEffect::Kind::applied);
+  CHECK(names(defs.at("shop.t2")) == "id,a,n");
+  CHECK(names(defs.at("shop.t3")) == "id,a,n");
 }
