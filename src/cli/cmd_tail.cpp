@@ -2,6 +2,7 @@
 // checkpoint at commit (after the rows it covers were flushed to stdout).
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -157,7 +158,11 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
         show_progress(e.event_time, false);
         // A full buffer went out: checkpoint what it delivered. Otherwise stdout and the
         // checkpoint move together every 50 ms, so a killed tail repeats as little as possible.
-        if (clock::now() - last_checkpoint > std::chrono::milliseconds(50)) {
+        // Every 50 ms, longer for a checkpoint that carries many table definitions (each
+        // write rewrites and syncs the whole file): about 320 KB/s of checkpoint at most.
+        const auto interval = std::chrono::milliseconds(
+            std::clamp<long>(static_cast<long>(e.position.tables_json.size() / 16), 50, 2000));
+        if (clock::now() - last_checkpoint > interval) {
           if (int rc = save(); rc != 0) return rc;
         } else if (out.writes() != writes_at_checkpoint) {
           if (int rc = checkpoint_delivered(); rc != 0) return rc;
