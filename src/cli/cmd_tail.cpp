@@ -162,7 +162,8 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
         // write rewrites and syncs the whole file): about 320 KB/s of checkpoint at most.
         const auto interval = std::chrono::milliseconds(
             std::clamp<long>(static_cast<long>(e.position.tables_json.size() / 16), 50, 2000));
-        if (clock::now() - last_checkpoint > interval) {
+        if (clock::now() - last_checkpoint > interval || !stream->input_pending()) {
+          // Due, or the server has nothing more right now: the rows go out without waiting.
           if (int rc = save(); rc != 0) return rc;
         } else if (out.writes() != writes_at_checkpoint) {
           if (int rc = checkpoint_delivered(); rc != 0) return rc;

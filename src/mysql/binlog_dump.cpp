@@ -3,6 +3,8 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 
+#include <poll.h>
+
 #include <cstring>
 
 namespace dumpr::mysql {
@@ -84,6 +86,17 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
                                 std::to_string(err) + "]");
   }
   return std::span<const std::uint8_t>(p + 1, len - 1);
+}
+
+}  // namespace dumpr::mysql
+
+namespace dumpr::mysql {
+
+bool BinlogDump::readable() const {
+  pollfd p{};
+  p.fd = static_cast<int>(mysql_get_socket(conn_.get()));
+  p.events = POLLIN;
+  return p.fd >= 0 && ::poll(&p, 1, 0) > 0;
 }
 
 }  // namespace dumpr::mysql

@@ -17,7 +17,7 @@ struct DumpRequest {
   std::string file;
   std::uint64_t position = 4;
   std::uint32_t server_id = 0;
-  unsigned heartbeat_ms = 1000;  // the server sends a heartbeat when idle this long
+  unsigned heartbeat_ms = 500;  // the server sends a heartbeat when idle this long
   bool non_blocking = false;     // end with EOF at the end of the log instead of waiting
   std::string gtid;              // MariaDB: start after this GTID position instead (file ignored)
 };
@@ -33,6 +33,11 @@ class BinlogDump {
   Result<std::span<const std::uint8_t>> next();
 
   Connection& connection() { return conn_; }
+
+  // Whether the socket has bytes waiting (a poll with no wait). libmariadb may also hold a
+  // packet already read; callers use this only to decide when to flush, where a false "no" costs
+  // one early flush.
+  bool readable() const;
 
  private:
   explicit BinlogDump(Connection conn) : conn_(std::move(conn)) {}

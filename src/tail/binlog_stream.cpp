@@ -248,6 +248,11 @@ std::string BinlogStream::Impl::shape_signature(const row::TableShape& shape) co
   for (const row::Column& c : shape.columns) {
     if (!sig.empty()) sig += ", ";
     sig += c.name + " " + row::kind_name(c.kind);
+    if (!c.members.empty()) {
+      sig += "(";
+      for (std::size_t k = 0; k < c.members.size(); ++k) sig += (k ? "," : "") + c.members[k];
+      sig += ")";
+    }
   }
   return sig;
 }
@@ -1038,5 +1043,12 @@ Result<const TailEvent*> BinlogStream::next() {
 const Position& BinlogStream::next_position() const { return impl_->committed; }
 
 void BinlogStream::stop() { impl_->stop_requested = true; }
+
+bool BinlogStream::input_pending() const {
+  const Impl& s = *impl_;
+  if (s.out_head < s.out_size || s.rows || s.inner_index < s.inner.size()) return true;
+  if (s.offline) return !s.ended;
+  return s.dump && s.dump->readable();
+}
 
 }  // namespace dumpr
