@@ -32,16 +32,16 @@ struct TailOptions {
   std::vector<std::string> tables;        // only these tables of cfg.database; empty: all
   bool until_end = false;                 // stop at the binlog's end as of open()
   std::vector<std::string> binlog_files;  // offline: decode these files, no server
-  unsigned heartbeat_ms = 1000;
+  unsigned heartbeat_ms = 500;            // an idle server says so this often (stop and lag checks)
   unsigned max_reconnect_backoff_ms = 30000;
-  int max_reconnects = -1;                // -1: forever
+  int max_reconnects = -1;  // -1: forever
 };
 
 struct TailEvent {
   enum class Kind { row, commit, heartbeat, end };
   Kind kind = Kind::row;
-  RowView row;        // Kind::row
-  Position position;  // Kind::commit: where to resume after this transaction
+  RowView row;                   // Kind::row
+  Position position;             // Kind::commit: where to resume after this transaction
   std::uint32_t event_time = 0;  // Kind::commit / heartbeat: the last event's time (for lag)
 };
 
@@ -58,6 +58,10 @@ class BinlogStream {
 
   // next-position: where a consumer that applied everything so far resumes (the last commit).
   const Position& next_position() const;
+
+  // Whether more input is already waiting (a server's bytes in flight, or a file's rest). A
+  // consumer flushes its output when there is none, so rows never wait for the next event.
+  bool input_pending() const;
 
   // Asks the stream to end at the next transaction boundary (safe from a signal handler's flag
   // check or another thread).

@@ -10,17 +10,17 @@
 namespace dumpr {
 
 enum class ErrorKind {
-  usage,        // bad flags, bad checkpoint file contents, bad arguments
-  connection,   // server unreachable, connection lost, TLS failure
-  auth,         // wrong credentials
-  server_config,// binlog disabled, not ROW, missing server setting
-  privilege,    // missing GRANT
-  not_found,    // unknown database or table
-  position,     // a binlog position the server no longer serves (purged, past the end, other server)
-  corrupt,      // corrupt or truncated binlog data
-  io,           // local file or stdout write failure (disk full, permission)
-  schema,       // table definition does not match the binlog's table map
-  internal,     // a bug or an unexpected server answer
+  usage,          // bad flags, bad checkpoint file contents, bad arguments
+  connection,     // server unreachable, connection lost, TLS failure
+  auth,           // wrong credentials
+  server_config,  // binlog disabled, not ROW, missing server setting
+  privilege,      // missing GRANT
+  not_found,      // unknown database or table
+  position,  // a binlog position the server no longer serves (purged, past the end, other server)
+  corrupt,   // corrupt or truncated binlog data
+  io,        // local file or stdout write failure (disk full, permission)
+  schema,    // table definition does not match the binlog's table map
+  internal,  // a bug or an unexpected server answer
 };
 
 // The process exit status for each kind, documented in man/dumpr.1 (EXIT STATUS).
@@ -72,13 +72,15 @@ class [[nodiscard]] Result<void> {
 
 using Status = Result<void>;
 
-inline Error make_error(ErrorKind kind, std::string message) { return Error{kind, std::move(message)}; }
+inline Error make_error(ErrorKind kind, std::string message) {
+  return Error{kind, std::move(message)};
+}
 
 }  // namespace dumpr
 
 // Propagate an error from an expression returning Result<...> or Status.
-#define DUMPR_TRY(expr)                                   \
-  do {                                                    \
-    auto&& dumpr_try_result_ = (expr);                    \
+#define DUMPR_TRY(expr)                                                 \
+  do {                                                                  \
+    auto&& dumpr_try_result_ = (expr);                                  \
     if (!dumpr_try_result_.ok()) return dumpr_try_result_.take_error(); \
   } while (0)

@@ -9,12 +9,12 @@
 namespace dumpr {
 
 struct Position {
-  std::string file;          // binlog file name, e.g. "mariadb-bin.000042"
-  std::uint64_t position = 0;// byte offset of the next event to read in that file
-  std::string gtid;          // GTID position at that point when the server has GTIDs ("" if none)
+  std::string file;            // binlog file name, e.g. "mariadb-bin.000042"
+  std::uint64_t position = 0;  // byte offset of the next event to read in that file
+  std::string gtid;            // GTID position at that point when the server has GTIDs ("" if none)
   std::uint32_t server_id = 0;  // @@server_id of the server the position belongs to
-  std::string server_uuid;   // MySQL @@server_uuid; empty on MariaDB
-  std::string flavor;        // "mariadb" or "mysql"
+  std::string server_uuid;      // MySQL @@server_uuid; empty on MariaDB
+  std::string flavor;           // "mariadb" or "mysql"
   // The captured tables' definitions in force at this position, as JSON (an object), kept only
   // when the server's binlog does not describe columns itself (binlog_row_metadata != FULL).
   // Opaque here; src/tail/schema_history reads and writes it.

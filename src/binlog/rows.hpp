@@ -54,7 +54,7 @@ enum class ValueOp : std::uint8_t {
   time_hires,       // time_hires_bytes[fsp] BE: packed time shifted by fsp, plus a zero point
   datetime_hires,   // datetime_hires_bytes[fsp] BE: packed date-time shifted by fsp
   timestamp_hires,  // 4 bytes BE seconds, then sec_part_bytes[fsp] BE fraction
-  bit,         // BIT(n): ceil(n/8) bytes big-endian
+  bit,              // BIT(n): ceil(n/8) bytes big-endian
   enum1,
   enum2,   // ENUM index in 1 or 2 bytes
   set,     // SET bitmask in `fixed_len` bytes (1..8)

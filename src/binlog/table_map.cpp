@@ -1,8 +1,8 @@
 #include "binlog/table_map.hpp"
 
-#include "row/charset.hpp"
-
 #include <string>
+
+#include "row/charset.hpp"
 
 namespace dumpr::binlog {
 namespace {
@@ -304,7 +304,7 @@ bool is_character_type(std::uint8_t real_type) {
     case kTinyBlob:
     case kMediumBlob:
     case kLongBlob:
-    case kVector:  // MySQL 9: VECTOR is a binary string column for the charset fields
+    case kVector:    // MySQL 9: VECTOR is a binary string column for the charset fields
     case kGeometry:  // both servers count GEOMETRY here ("base class is blob for geom type")
       return true;
     default:

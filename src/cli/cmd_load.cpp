@@ -17,14 +17,16 @@ Status parse_ids(const std::vector<std::string>& ids, Config& cfg) {
   for (const std::string& spec : ids) {
     auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return make_error(ErrorKind::usage,
-                        "--id " + spec + ": expected TABLE=COLUMN[,COLUMN...] (e.g. --id people=id)");
+      return make_error(
+          ErrorKind::usage,
+          "--id " + spec + ": expected TABLE=COLUMN[,COLUMN...] (e.g. --id people=id)");
     std::vector<std::string> cols;
     std::string rest = spec.substr(eq + 1);
     std::size_t start = 0;
     while (true) {
       auto comma = rest.find(',', start);
-      std::string col = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      std::string col =
+          rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (col.empty()) return make_error(ErrorKind::usage, "--id " + spec + ": empty column name");
       cols.push_back(col);
       if (comma == std::string::npos) break;
@@ -75,7 +77,8 @@ class Progress {
 int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   auto cfg = make_config(conn);
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
-  if (Status s = parse_ids(args.ids, *cfg); !s) return print_error(s.error()), exit_code(s.error().kind);
+  if (Status s = parse_ids(args.ids, *cfg); !s)
+    return print_error(s.error()), exit_code(s.error().kind);
 
   auto stream = TableStream::open(*cfg, args.tables);
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);

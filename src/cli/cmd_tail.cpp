@@ -6,8 +6,8 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <deque>
 #include <ctime>
+#include <deque>
 
 #include "cli/commands.hpp"
 #include "dumpr/binlog_stream.hpp"

@@ -23,14 +23,14 @@ int main(int argc, char** argv) {
       "load", "A consistent snapshot of tables as upsert tuples, and its binlog position");
   load_cmd->add_option("--checkpoint", load.checkpoint,
                        "Write the snapshot's binlog position here once all rows are out");
-  load_cmd->add_option("--id", load.ids, "TABLE=COL[,COL...]: the columns of TABLE's id (repeatable)")
+  load_cmd
+      ->add_option("--id", load.ids, "TABLE=COL[,COL...]: the columns of TABLE's id (repeatable)")
       ->expected(1)
       ->take_all()
       ->allow_extra_args(false);
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("--quiet", load.quiet, "No progress, even on a terminal");
-  load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")
-      ->required();
+  load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")->required();
   add_connection_options(*load_cmd, conn);
 
   PositionArgs position;

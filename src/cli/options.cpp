@@ -74,7 +74,9 @@ Result<std::string> prompt_password() {
 
 }  // namespace
 
-void print_error(const Error& e) { std::fprintf(stderr, "dumpr: %s\n", e.message.c_str()); }
+void print_error(const Error& e) {
+  std::fprintf(stderr, "dumpr: %s\n", e.message.c_str());
+}
 
 void print_warning(std::string_view msg) {
   std::fprintf(stderr, "dumpr: warning: %.*s\n", static_cast<int>(msg.size()), msg.data());

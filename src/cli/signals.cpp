@@ -6,10 +6,14 @@ namespace dumpr::cli {
 
 namespace {
 volatile std::sig_atomic_t g_stop = 0;
-void on_stop(int) { g_stop = 1; }
+void on_stop(int) {
+  g_stop = 1;
+}
 }  // namespace
 
-bool stop_requested() { return g_stop != 0; }
+bool stop_requested() {
+  return g_stop != 0;
+}
 
 void install_signal_handlers() {
   // A reader that leaves shows up as EPIPE on write, handled where we write.

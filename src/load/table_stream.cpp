@@ -3,7 +3,6 @@
 #include "dumpr/table_stream.hpp"
 
 #include <mysqld_error.h>
-
 #include <strings.h>
 
 #include <charconv>
@@ -56,9 +55,9 @@ struct TableStream::Impl {
 Status TableStream::Impl::setup_session() {
   // Text in each column's own charset (converted by dumpr, as tail does), TIMESTAMP in UTC, and
   // no server-side timeout while a slow consumer holds the stream back.
-  DUMPR_TRY(conn.exec(
-      "SET SESSION time_zone = '+00:00', character_set_results = NULL, "
-      "net_write_timeout = 86400, net_read_timeout = 86400"));
+  DUMPR_TRY(
+      conn.exec("SET SESSION time_zone = '+00:00', character_set_results = NULL, "
+                "net_write_timeout = 86400, net_read_timeout = 86400"));
   DUMPR_TRY(conn.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
   return {};
 }
@@ -69,10 +68,10 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
       return make_error(ErrorKind::usage, "table " + name + " is named twice");
   const std::string qualified = mysql::quote_ident(cfg.database) + "." + mysql::quote_ident(name);
   // Every column by name, INVISIBLE ones too (SELECT * leaves those out; the binlog has them).
-  auto names = conn.query(
-      "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-      mysql::quote_string(conn.get(), cfg.database) + " AND TABLE_NAME = " +
-      mysql::quote_string(conn.get(), name) + " ORDER BY ORDINAL_POSITION");
+  auto names =
+      conn.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
+                 mysql::quote_string(conn.get(), cfg.database) + " AND TABLE_NAME = " +
+                 mysql::quote_string(conn.get(), name) + " ORDER BY ORDINAL_POSITION");
   if (!names) return names.take_error();
   std::string list;
   for (auto& r : names->rows) {
@@ -119,10 +118,11 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
   if (auto it = cfg.id_columns.find(name); it != cfg.id_columns.end()) {
     id_names = it->second;
   } else {
-    auto pk = conn.query(
-        "SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
-        mysql::quote_string(conn.get(), cfg.database) + " AND TABLE_NAME = " +
-        mysql::quote_string(conn.get(), name) + " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+    auto pk =
+        conn.query("SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
+                   mysql::quote_string(conn.get(), cfg.database) +
+                   " AND TABLE_NAME = " + mysql::quote_string(conn.get(), name) +
+                   " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
     if (!pk) return pk.take_error();
     for (auto& r : pk->rows) id_names.push_back(r[0].value_or(""));
     if (id_names.empty())
@@ -230,8 +230,8 @@ Result<const RowView*> TableStream::Impl::next() {
     for (std::size_t i : builder.repaired()) {
       if (t.warned[i]) continue;
       t.warned[i] = true;
-      warn(cfg, row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows + 1) +
-                    ")");
+      warn(cfg,
+           row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows + 1) + ")");
     }
     ++rows;
     ++total_rows;
@@ -274,9 +274,13 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
   return TableStream(std::move(impl));
 }
 
-Result<const RowView*> TableStream::next() { return impl_->next(); }
+Result<const RowView*> TableStream::next() {
+  return impl_->next();
+}
 
-const Position& TableStream::position() const { return impl_->position; }
+const Position& TableStream::position() const {
+  return impl_->position;
+}
 
 LoadProgress TableStream::progress() const {
   LoadProgress p;

@@ -2,7 +2,6 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
-
 #include <poll.h>
 
 #include <cstring>
@@ -60,8 +59,7 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
                             mysql_error(m) +
                             " (if the file was purged, run `dumpr load` again for a new snapshot "
                             "and position)");
-    if (err == 0)
-      return make_error(ErrorKind::connection, "the replication connection closed");
+    if (err == 0) return make_error(ErrorKind::connection, "the replication connection closed");
     if (err == ER_SLAVE_SAME_ID)
       return make_error(ErrorKind::usage,
                         std::string("another replica connected to the server with the same "
@@ -80,10 +78,10 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
                         "another replica connected to the server with the same server id, and "
                         "the server dropped this one: give each tail its own --server-id (" +
                             msg + ")");
-    ErrorKind kind = err == ER_MASTER_FATAL_ERROR_READING_BINLOG ? ErrorKind::position
-                                                                  : classify(err);
-    return make_error(kind, "the server stopped the binary log: " + msg + " [error " +
-                                std::to_string(err) + "]");
+    ErrorKind kind =
+        err == ER_MASTER_FATAL_ERROR_READING_BINLOG ? ErrorKind::position : classify(err);
+    return make_error(
+        kind, "the server stopped the binary log: " + msg + " [error " + std::to_string(err) + "]");
   }
   return std::span<const std::uint8_t>(p + 1, len - 1);
 }

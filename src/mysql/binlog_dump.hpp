@@ -18,8 +18,8 @@ struct DumpRequest {
   std::uint64_t position = 4;
   std::uint32_t server_id = 0;
   unsigned heartbeat_ms = 500;  // the server sends a heartbeat when idle this long
-  bool non_blocking = false;     // end with EOF at the end of the log instead of waiting
-  std::string gtid;              // MariaDB: start after this GTID position instead (file ignored)
+  bool non_blocking = false;    // end with EOF at the end of the log instead of waiting
+  std::string gtid;             // MariaDB: start after this GTID position instead (file ignored)
 };
 
 class BinlogDump {

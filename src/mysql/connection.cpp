@@ -69,7 +69,9 @@ std::string fix_for(ErrorKind kind, unsigned err) {
   }
 }
 
-const char* opt(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+const char* opt(const std::string& s) {
+  return s.empty() ? nullptr : s.c_str();
+}
 
 }  // namespace
 
@@ -129,8 +131,8 @@ Result<Connection> Connection::open(const Config& cfg) {
   }
 
   const char* password = cfg.password ? cfg.password->c_str() : nullptr;
-  if (!mysql_real_connect(m, opt(cfg.host), opt(cfg.user), password, opt(cfg.database),
-                          cfg.port, opt(cfg.socket), CLIENT_MULTI_RESULTS)) {
+  if (!mysql_real_connect(m, opt(cfg.host), opt(cfg.user), password, opt(cfg.database), cfg.port,
+                          opt(cfg.socket), CLIENT_MULTI_RESULTS)) {
     std::string where;
     if (!cfg.socket.empty())
       where = "socket " + cfg.socket;

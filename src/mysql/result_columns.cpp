@@ -33,20 +33,28 @@ row::Column column_from_field(const MYSQL_FIELD& f) {
     case MYSQL_TYPE_LONGLONG:
       c.kind = is_unsigned ? Kind::unsigned_int : Kind::signed_int;
       break;
-    case MYSQL_TYPE_YEAR: c.kind = Kind::year; break;
+    case MYSQL_TYPE_YEAR:
+      c.kind = Kind::year;
+      break;
     case MYSQL_TYPE_BIT:
       c.kind = Kind::bit;
       c.bits = static_cast<std::uint16_t>(f.length);
       break;
-    case MYSQL_TYPE_FLOAT: c.kind = Kind::float32; break;
-    case MYSQL_TYPE_DOUBLE: c.kind = Kind::float64; break;
+    case MYSQL_TYPE_FLOAT:
+      c.kind = Kind::float32;
+      break;
+    case MYSQL_TYPE_DOUBLE:
+      c.kind = Kind::float64;
+      break;
     case MYSQL_TYPE_DECIMAL:
     case MYSQL_TYPE_NEWDECIMAL:
       c.kind = Kind::decimal;
       c.scale = static_cast<std::uint8_t>(f.decimals);
       break;
     case MYSQL_TYPE_DATE:
-    case MYSQL_TYPE_NEWDATE: c.kind = Kind::date; break;
+    case MYSQL_TYPE_NEWDATE:
+      c.kind = Kind::date;
+      break;
     case MYSQL_TYPE_DATETIME:
     case MYSQL_TYPE_DATETIME2:
       c.kind = Kind::datetime;
@@ -62,10 +70,18 @@ row::Column column_from_field(const MYSQL_FIELD& f) {
       c.kind = Kind::time;
       c.fsp = static_cast<std::uint8_t>(f.decimals > 6 ? 0 : f.decimals);
       break;
-    case MYSQL_TYPE_JSON: c.kind = Kind::json; break;
-    case MYSQL_TYPE_GEOMETRY: c.kind = Kind::geometry; break;
-    case MYSQL_TYPE_ENUM: c.kind = Kind::enumeration; break;
-    case MYSQL_TYPE_SET: c.kind = Kind::set; break;
+    case MYSQL_TYPE_JSON:
+      c.kind = Kind::json;
+      break;
+    case MYSQL_TYPE_GEOMETRY:
+      c.kind = Kind::geometry;
+      break;
+    case MYSQL_TYPE_ENUM:
+      c.kind = Kind::enumeration;
+      break;
+    case MYSQL_TYPE_SET:
+      c.kind = Kind::set;
+      break;
     default:
       if (f.flags & ENUM_FLAG)
         c.kind = Kind::enumeration;

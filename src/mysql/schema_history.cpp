@@ -9,11 +9,13 @@ namespace dumpr::mysql {
 namespace {
 
 // Stable names for the checkpoint file (kind_name() is for messages).
-constexpr const char* kKindIds[] = {"sint", "uint", "year", "bit", "float", "double",
-                                    "decimal", "date", "datetime", "timestamp", "time", "text",
-                                    "binary", "enum", "set", "json", "geometry", "server_text"};
+constexpr const char* kKindIds[] = {
+    "sint",      "uint", "year", "bit",    "float", "double", "decimal", "date",     "datetime",
+    "timestamp", "time", "text", "binary", "enum",  "set",    "json",    "geometry", "server_text"};
 
-const char* kind_id(row::Kind k) { return kKindIds[static_cast<int>(k)]; }
+const char* kind_id(row::Kind k) {
+  return kKindIds[static_cast<int>(k)];
+}
 
 bool parse_kind(std::string_view s, row::Kind& k) {
   for (int i = 0; i < static_cast<int>(std::size(kKindIds)); ++i)
@@ -26,14 +28,12 @@ bool parse_kind(std::string_view s, row::Kind& k) {
 
 }  // namespace
 
-const TableDefinition* SchemaHistory::find(const std::string& db,
-                                                  const std::string& table) const {
+const TableDefinition* SchemaHistory::find(const std::string& db, const std::string& table) const {
   auto it = tables_.find(key(db, table));
   return it == tables_.end() ? nullptr : &it->second;
 }
 
-void SchemaHistory::put(const std::string& db, const std::string& table,
-                        TableDefinition def) {
+void SchemaHistory::put(const std::string& db, const std::string& table, TableDefinition def) {
   tables_[key(db, table)] = std::move(def);
 }
 

@@ -37,8 +37,8 @@ Error privilege_error(Connection& c, const std::string& what, const std::string&
                                         "'"
                                   : std::string("<user>");
   return make_error(ErrorKind::privilege, what + ": missing privilege (" + server_says +
-                                              "); as an admin run: GRANT " + grant + " TO " +
-                                              who + ";");
+                                              "); as an admin run: GRANT " + grant + " TO " + who +
+                                              ";");
 }
 
 Result<BinlogSettings> check_binlog_settings(Connection& c) {
@@ -71,8 +71,9 @@ Result<BinlogSettings> check_binlog_settings(Connection& c) {
 }
 
 Status fill_server_identity(Connection& c, Position& pos) {
-  auto r = c.query(c.is_mariadb() ? "SELECT @@GLOBAL.server_id AS id"
-                                  : "SELECT @@GLOBAL.server_id AS id, @@GLOBAL.server_uuid AS uuid");
+  auto r =
+      c.query(c.is_mariadb() ? "SELECT @@GLOBAL.server_id AS id"
+                             : "SELECT @@GLOBAL.server_id AS id, @@GLOBAL.server_uuid AS uuid");
   if (!r) return r.take_error();
   if (r->rows.empty()) return make_error(ErrorKind::internal, "no answer to SELECT @@server_id");
   pos.server_id = static_cast<std::uint32_t>(to_u64(r->get(0, "id")));
@@ -95,8 +96,9 @@ Result<Position> current_position(Connection& c) {
   if (!r) {
     unsigned err = mysql_errno(c.get());
     if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR || err == ER_ACCESS_DENIED_ERROR)
-      return privilege_error(c, std::string("reading the binlog position (") + sql + ")",
-                             c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION CLIENT ON *.*");
+      return privilege_error(
+          c, std::string("reading the binlog position (") + sql + ")",
+          c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION CLIENT ON *.*");
     return r.take_error();
   }
   if (r->rows.empty())
@@ -137,8 +139,9 @@ Status check_position(Connection& c, const Position& pos) {
       return make_error(ErrorKind::server_config,
                         "the server's binary log is off: start it with log_bin=ON");
     if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR)
-      return privilege_error(c, "listing binary logs (SHOW BINARY LOGS)",
-                             c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION CLIENT ON *.*");
+      return privilege_error(
+          c, "listing binary logs (SHOW BINARY LOGS)",
+          c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION CLIENT ON *.*");
     return logs.take_error();
   }
   std::uint64_t size = 0;
@@ -154,7 +157,8 @@ Status check_position(Connection& c, const Position& pos) {
   }
   if (!found)
     return make_error(ErrorKind::position,
-                      "binlog file " + pos.file + " is no longer on the server (purged; the oldest is " +
+                      "binlog file " + pos.file +
+                          " is no longer on the server (purged; the oldest is " +
                           (first.empty() ? std::string("none") : first) +
                           "): run `dumpr load` again to take a new snapshot and position");
   if (pos.position < 4)
@@ -171,13 +175,12 @@ Status check_position(Connection& c, const Position& pos) {
     if (!ev) {
       unsigned err = mysql_errno(c.get());
       if (err == ER_ERROR_WHEN_EXECUTING_COMMAND)
-        return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
-                                                   " in " + pos.file +
-                                                   " is not at the start of an event");
+        return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) + " in " +
+                                                   pos.file + " is not at the start of an event");
       if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR)
-        return privilege_error(c, "reading binlog events (SHOW BINLOG EVENTS)",
-                               c.is_mariadb() ? "BINLOG MONITOR ON *.*"
-                                              : "REPLICATION SLAVE ON *.*");
+        return privilege_error(
+            c, "reading binlog events (SHOW BINLOG EVENTS)",
+            c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION SLAVE ON *.*");
       return ev.take_error();
     }
   }

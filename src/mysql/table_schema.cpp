@@ -97,7 +97,7 @@ Result<TableDefinition> describe_table(Connection& c, const std::string& db,
     } else if (type == "date")
       col.kind = Kind::date;
     else if (type == "datetime" || type == "timestamp" || type == "time") {
-      col.kind = type == "datetime" ? Kind::datetime
+      col.kind = type == "datetime"    ? Kind::datetime
                  : type == "timestamp" ? Kind::timestamp
                                        : Kind::time;
       col.fsp = static_cast<std::uint8_t>(to_uint(r[5]));
@@ -109,10 +109,9 @@ Result<TableDefinition> describe_table(Connection& c, const std::string& db,
     else if (type == "uuid" || type == "inet4" || type == "inet6") {
       col.kind = Kind::server_text;
       col.type_name = type;
-    } else if (type == "geometry" || type == "point" || type == "linestring" ||
-               type == "polygon" || type == "multipoint" || type == "multilinestring" ||
-               type == "multipolygon" || type == "geometrycollection" ||
-               type == "geomcollection")
+    } else if (type == "geometry" || type == "point" || type == "linestring" || type == "polygon" ||
+               type == "multipoint" || type == "multilinestring" || type == "multipolygon" ||
+               type == "geometrycollection" || type == "geomcollection")
       col.kind = Kind::geometry;
     else if (type == "binary" || type == "varbinary" || type == "tinyblob" || type == "blob" ||
              type == "mediumblob" || type == "longblob" || type == "vector")
@@ -126,12 +125,13 @@ Result<TableDefinition> describe_table(Connection& c, const std::string& db,
 
   auto tc = c.query(
       "SELECT co.ID FROM information_schema.TABLES c JOIN information_schema.COLLATIONS co ON "
-      "co.COLLATION_NAME = c.TABLE_COLLATION WHERE " + where);
-  if (tc && !tc->rows.empty()) def.default_collation = static_cast<std::uint16_t>(to_uint(tc->rows[0][0]));
+      "co.COLLATION_NAME = c.TABLE_COLLATION WHERE " +
+      where);
+  if (tc && !tc->rows.empty())
+    def.default_collation = static_cast<std::uint16_t>(to_uint(tc->rows[0][0]));
 
-  auto pk = c.query(
-      "SELECT COLUMN_NAME FROM information_schema.STATISTICS c WHERE " + where +
-      " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+  auto pk = c.query("SELECT COLUMN_NAME FROM information_schema.STATISTICS c WHERE " + where +
+                    " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
   if (!pk) return pk.take_error();
   for (auto& r : pk->rows) def.primary_key.push_back(r[0].value_or(""));
   return def;

@@ -82,10 +82,10 @@ Result<Position> parse_checkpoint_json(std::string_view text, std::string_view o
 Result<Position> read_checkpoint(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return make_error(ErrorKind::usage,
-                      "cannot read checkpoint " + path + ": " + std::strerror(errno) +
-                          " (create one with `dumpr load --checkpoint " + path +
-                          "` or `dumpr position --checkpoint " + path + "`)");
+    return make_error(ErrorKind::usage, "cannot read checkpoint " + path + ": " +
+                                            std::strerror(errno) +
+                                            " (create one with `dumpr load --checkpoint " + path +
+                                            "` or `dumpr position --checkpoint " + path + "`)");
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_checkpoint_json(ss.str(), "checkpoint " + path);
@@ -94,9 +94,9 @@ Result<Position> read_checkpoint(const std::string& path) {
 namespace {
 
 Status io_error(const std::string& what, const std::string& path, int err) {
-  return make_error(ErrorKind::io, what + " " + path + ": " + std::strerror(err) +
-                                       (err == ENOSPC ? " (the disk is full; free space and retry)"
-                                                      : ""));
+  return make_error(ErrorKind::io,
+                    what + " " + path + ": " + std::strerror(err) +
+                        (err == ENOSPC ? " (the disk is full; free space and retry)" : ""));
 }
 
 }  // namespace

@@ -22,25 +22,82 @@ struct Legacy {
 
 // Legacy 8-bit and multi-byte charsets, by collation id.
 constexpr Legacy kLegacy[] = {
-    {1, "BIG5"},      {84, "BIG5"},       {3, "DEC-MCS"},    {69, "DEC-MCS"},
-    {4, "CP850"},     {80, "CP850"},      {6, "HP-ROMAN8"},  {72, "HP-ROMAN8"},
-    {7, "KOI8-R"},    {74, "KOI8-R"},     {9, "ISO-8859-2"}, {21, "ISO-8859-2"},
-    {27, "ISO-8859-2"}, {77, "ISO-8859-2"}, {10, "ISO646-SE"}, {82, "ISO646-SE"},
-    {12, "EUC-JP"},   {91, "EUC-JP"},     {13, "SJIS"},      {88, "SJIS"},
-    {14, "CP1251"},   {23, "CP1251"},     {50, "CP1251"},    {51, "CP1251"},
-    {52, "CP1251"},   {16, "ISO-8859-8"}, {71, "ISO-8859-8"}, {18, "TIS-620"},
-    {89, "TIS-620"},  {19, "EUC-KR"},     {85, "EUC-KR"},    {20, "ISO-8859-13"},
-    {41, "ISO-8859-13"}, {42, "ISO-8859-13"}, {79, "ISO-8859-13"}, {22, "KOI8-U"},
-    {75, "KOI8-U"},   {24, "GB2312"},     {86, "GB2312"},    {25, "ISO-8859-7"},
-    {70, "ISO-8859-7"}, {26, "CP1250"},   {34, "CP1250"},    {44, "CP1250"},
-    {66, "CP1250"},   {99, "CP1250"},     {28, "GBK"},       {87, "GBK"},
-    {29, "CP1257"},   {58, "CP1257"},     {59, "CP1257"},    {30, "ISO-8859-9"},
-    {78, "ISO-8859-9"}, {32, "ARMSCII-8"}, {64, "ARMSCII-8"}, {36, "CP866"},
-    {68, "CP866"},    {37, "CP895"},      {73, "CP895"},     {38, "MACCENTRALEUROPE"},
-    {43, "MACCENTRALEUROPE"}, {39, "MACINTOSH"}, {53, "MACINTOSH"}, {40, "CP852"},
-    {81, "CP852"},    {57, "CP1256"},     {67, "CP1256"},    {92, "GEORGIAN-PS"},
-    {93, "GEORGIAN-PS"}, {95, "CP932"},   {96, "CP932"},     {97, "EUC-JP-MS"},
-    {98, "EUC-JP-MS"}, {248, "GB18030"},  {249, "GB18030"},  {250, "GB18030"},
+    {1, "BIG5"},
+    {84, "BIG5"},
+    {3, "DEC-MCS"},
+    {69, "DEC-MCS"},
+    {4, "CP850"},
+    {80, "CP850"},
+    {6, "HP-ROMAN8"},
+    {72, "HP-ROMAN8"},
+    {7, "KOI8-R"},
+    {74, "KOI8-R"},
+    {9, "ISO-8859-2"},
+    {21, "ISO-8859-2"},
+    {27, "ISO-8859-2"},
+    {77, "ISO-8859-2"},
+    {10, "ISO646-SE"},
+    {82, "ISO646-SE"},
+    {12, "EUC-JP"},
+    {91, "EUC-JP"},
+    {13, "SJIS"},
+    {88, "SJIS"},
+    {14, "CP1251"},
+    {23, "CP1251"},
+    {50, "CP1251"},
+    {51, "CP1251"},
+    {52, "CP1251"},
+    {16, "ISO-8859-8"},
+    {71, "ISO-8859-8"},
+    {18, "TIS-620"},
+    {89, "TIS-620"},
+    {19, "EUC-KR"},
+    {85, "EUC-KR"},
+    {20, "ISO-8859-13"},
+    {41, "ISO-8859-13"},
+    {42, "ISO-8859-13"},
+    {79, "ISO-8859-13"},
+    {22, "KOI8-U"},
+    {75, "KOI8-U"},
+    {24, "GB2312"},
+    {86, "GB2312"},
+    {25, "ISO-8859-7"},
+    {70, "ISO-8859-7"},
+    {26, "CP1250"},
+    {34, "CP1250"},
+    {44, "CP1250"},
+    {66, "CP1250"},
+    {99, "CP1250"},
+    {28, "GBK"},
+    {87, "GBK"},
+    {29, "CP1257"},
+    {58, "CP1257"},
+    {59, "CP1257"},
+    {30, "ISO-8859-9"},
+    {78, "ISO-8859-9"},
+    {32, "ARMSCII-8"},
+    {64, "ARMSCII-8"},
+    {36, "CP866"},
+    {68, "CP866"},
+    {37, "CP895"},
+    {73, "CP895"},
+    {38, "MACCENTRALEUROPE"},
+    {43, "MACCENTRALEUROPE"},
+    {39, "MACINTOSH"},
+    {53, "MACINTOSH"},
+    {40, "CP852"},
+    {81, "CP852"},
+    {57, "CP1256"},
+    {67, "CP1256"},
+    {92, "GEORGIAN-PS"},
+    {93, "GEORGIAN-PS"},
+    {95, "CP932"},
+    {96, "CP932"},
+    {97, "EUC-JP-MS"},
+    {98, "EUC-JP-MS"},
+    {248, "GB18030"},
+    {249, "GB18030"},
+    {250, "GB18030"},
 };
 
 std::uint16_t fold(std::uint16_t id) {
@@ -213,25 +270,57 @@ Charset charset_of(std::uint16_t collation) {
   if (id >= 2048) {
     // MariaDB 10.10+ UCA 14.0 collations: 256 ids per charset in this order.
     switch ((id - 2048) / 256) {
-      case 0: return Charset::utf8;   // utf8mb3
-      case 1: return Charset::utf8;   // utf8mb4
-      case 2: return Charset::ucs2;
-      case 3: return Charset::utf16;
-      case 4: return Charset::utf32;
-      default: return Charset::unknown;
+      case 0:
+        return Charset::utf8;  // utf8mb3
+      case 1:
+        return Charset::utf8;  // utf8mb4
+      case 2:
+        return Charset::ucs2;
+      case 3:
+        return Charset::utf16;
+      case 4:
+        return Charset::utf32;
+      default:
+        return Charset::unknown;
     }
   }
   switch (id) {
-    case 63: return Charset::binary;
-    case 5: case 8: case 15: case 31: case 47: case 48: case 49: case 94:
+    case 63:
+      return Charset::binary;
+    case 5:
+    case 8:
+    case 15:
+    case 31:
+    case 47:
+    case 48:
+    case 49:
+    case 94:
       return Charset::latin1;
-    case 11: case 65: return Charset::ascii;
-    case 35: case 90: case 159: return Charset::ucs2;
-    case 54: case 55: return Charset::utf16;
-    case 56: case 62: return Charset::utf16le;
-    case 60: case 61: return Charset::utf32;
-    case 33: case 45: case 46: case 76: case 83: case 223: return Charset::utf8;
-    default: break;
+    case 11:
+    case 65:
+      return Charset::ascii;
+    case 35:
+    case 90:
+    case 159:
+      return Charset::ucs2;
+    case 54:
+    case 55:
+      return Charset::utf16;
+    case 56:
+    case 62:
+      return Charset::utf16le;
+    case 60:
+    case 61:
+      return Charset::utf32;
+    case 33:
+    case 45:
+    case 46:
+    case 76:
+    case 83:
+    case 223:
+      return Charset::utf8;
+    default:
+      break;
   }
   if ((id >= 192 && id <= 215) || (id >= 224 && id <= 247) || (id >= 255 && id <= 323) ||
       (id >= 576 && id <= 579) || (id >= 608 && id <= 611))
@@ -267,18 +356,30 @@ std::string to_utf8(std::string_view bytes, std::uint16_t collation) {
     }
     char k = e[++i];
     switch (k) {
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
       case 'u':
         if (i + 4 < e.size()) {
           out += static_cast<char>(std::stoi(std::string(e.substr(i + 3, 2)), nullptr, 16));
           i += 4;
         }
         break;
-      default: out += k; break;
+      default:
+        out += k;
+        break;
     }
   }
   return out;
@@ -288,14 +389,22 @@ bool append_as_utf8(JsonOut& out, std::string_view bytes, std::uint16_t collatio
   switch (charset_of(collation)) {
     case Charset::utf8:
     case Charset::binary:
-    case Charset::unknown: return append_utf8_validated(out, bytes);
-    case Charset::latin1: return append_latin1(out, bytes);
-    case Charset::ascii: return append_ascii(out, bytes);
-    case Charset::ucs2: return append_wide(out, bytes, 2, true, false);
-    case Charset::utf16: return append_wide(out, bytes, 2, true, true);
-    case Charset::utf16le: return append_wide(out, bytes, 2, false, true);
-    case Charset::utf32: return append_wide(out, bytes, 4, true, false);
-    case Charset::other: return append_iconv(out, bytes, iconv_name(collation));
+    case Charset::unknown:
+      return append_utf8_validated(out, bytes);
+    case Charset::latin1:
+      return append_latin1(out, bytes);
+    case Charset::ascii:
+      return append_ascii(out, bytes);
+    case Charset::ucs2:
+      return append_wide(out, bytes, 2, true, false);
+    case Charset::utf16:
+      return append_wide(out, bytes, 2, true, true);
+    case Charset::utf16le:
+      return append_wide(out, bytes, 2, false, true);
+    case Charset::utf32:
+      return append_wide(out, bytes, 4, true, false);
+    case Charset::other:
+      return append_iconv(out, bytes, iconv_name(collation));
   }
   return append_utf8_validated(out, bytes);
 }

@@ -12,16 +12,16 @@
 namespace dumpr::row {
 
 enum class Charset : std::uint8_t {
-  utf8,      // utf8mb3 and utf8mb4
-  latin1,    // MySQL's latin1, which is Windows-1252 with the five holes mapped to C1 controls
+  utf8,    // utf8mb3 and utf8mb4
+  latin1,  // MySQL's latin1, which is Windows-1252 with the five holes mapped to C1 controls
   ascii,
   binary,
   ucs2,
-  utf16,     // big-endian
+  utf16,  // big-endian
   utf16le,
-  utf32,     // big-endian
-  other,     // a legacy charset converted with iconv (see iconv_name)
-  unknown,   // an id we do not know: treated as UTF-8 (invalid bytes replaced)
+  utf32,    // big-endian
+  other,    // a legacy charset converted with iconv (see iconv_name)
+  unknown,  // an id we do not know: treated as UTF-8 (invalid bytes replaced)
 };
 
 Charset charset_of(std::uint16_t collation);

@@ -39,7 +39,9 @@ class JsonOut {
   std::size_t size() const { return size_; }
   const char* data() const { return data_; }
   std::string_view view() const { return {data_, size_}; }
-  std::string_view view(std::size_t from, std::size_t to) const { return {data_ + from, to - from}; }
+  std::string_view view(std::size_t from, std::size_t to) const {
+    return {data_ + from, to - from};
+  }
   void truncate(std::size_t n) { size_ = n; }
 
   // Room for n more bytes; returns where they go. Commit them with advance().

@@ -18,8 +18,8 @@ enum class Op { upsert, erase };
 
 // What the builder needs to know of a table; built once per table (load) or table map (tail).
 struct TableShape {
-  std::string table;               // table name as the server spells it
-  std::vector<Column> columns;     // in table order
+  std::string table;                    // table name as the server spells it
+  std::vector<Column> columns;          // in table order
   std::vector<std::size_t> id_columns;  // indexes into columns, in key order; empty: id is null
   bool warned_invalid_text_any = false;
 

@@ -48,24 +48,42 @@ inline char* fraction(char* p, std::uint32_t micro, unsigned fsp) {
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::signed_int: return "signed integer";
-    case Kind::unsigned_int: return "unsigned integer";
-    case Kind::year: return "year";
-    case Kind::bit: return "bit";
-    case Kind::float32: return "float";
-    case Kind::float64: return "double";
-    case Kind::decimal: return "decimal";
-    case Kind::date: return "date";
-    case Kind::datetime: return "datetime";
-    case Kind::timestamp: return "timestamp";
-    case Kind::time: return "time";
-    case Kind::text: return "text";
-    case Kind::binary: return "binary";
-    case Kind::enumeration: return "enum";
-    case Kind::set: return "set";
-    case Kind::json: return "json";
-    case Kind::geometry: return "geometry";
-    case Kind::server_text: return "server text";
+    case Kind::signed_int:
+      return "signed integer";
+    case Kind::unsigned_int:
+      return "unsigned integer";
+    case Kind::year:
+      return "year";
+    case Kind::bit:
+      return "bit";
+    case Kind::float32:
+      return "float";
+    case Kind::float64:
+      return "double";
+    case Kind::decimal:
+      return "decimal";
+    case Kind::date:
+      return "date";
+    case Kind::datetime:
+      return "datetime";
+    case Kind::timestamp:
+      return "timestamp";
+    case Kind::time:
+      return "time";
+    case Kind::text:
+      return "text";
+    case Kind::binary:
+      return "binary";
+    case Kind::enumeration:
+      return "enum";
+    case Kind::set:
+      return "set";
+    case Kind::json:
+      return "json";
+    case Kind::geometry:
+      return "geometry";
+    case Kind::server_text:
+      return "server text";
   }
   return "?";
 }
@@ -98,8 +116,7 @@ void put_decimal(JsonOut& out, std::string_view text) {
   out.put('"');
 }
 
-void put_date(JsonOut& out, const ValueOptions& opt, unsigned year, unsigned month,
-              unsigned day) {
+void put_date(JsonOut& out, const ValueOptions& opt, unsigned year, unsigned month, unsigned day) {
   if (opt.zero_dates_as_null && (year == 0 || month == 0 || day == 0)) return out.put_null();
   char* p = out.reserve(16);
   char* o = p;
@@ -115,8 +132,7 @@ void put_date(JsonOut& out, const ValueOptions& opt, unsigned year, unsigned mon
 
 void put_datetime(JsonOut& out, const ValueOptions& opt, const DateTimeParts& v, unsigned fsp,
                   bool utc) {
-  if (opt.zero_dates_as_null && (v.year == 0 || v.month == 0 || v.day == 0))
-    return out.put_null();
+  if (opt.zero_dates_as_null && (v.year == 0 || v.month == 0 || v.day == 0)) return out.put_null();
   char* p = out.reserve(40);
   char* o = p;
   *o++ = '"';
@@ -198,9 +214,9 @@ namespace {
 using namespace simdjson;
 
 std::string_view trim_token(std::string_view t) {
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' ||
-                        t.back() == '\t' || t.back() == ',' || t.back() == ']' ||
-                        t.back() == '}' || t.back() == ':'))
+  while (!t.empty() &&
+         (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' || t.back() == '\t' ||
+          t.back() == ',' || t.back() == ']' || t.back() == '}' || t.back() == ':'))
     t.remove_suffix(1);
   return t;
 }
@@ -324,13 +340,12 @@ Status put_json_text(JsonOut& out, std::string_view json) {
   const std::size_t mark = out.size();
   auto fail = [&](error_code e) -> Status {
     out.truncate(mark);
-    return make_error(ErrorKind::corrupt,
-                      std::string("invalid JSON value: ") + error_message(e));
+    return make_error(ErrorKind::corrupt, std::string("invalid JSON value: ") + error_message(e));
   };
   ondemand::document doc;
-  if (auto e = scratch.parser
-                   .iterate(padded_string_view(scratch.buf.get(), json.size(), scratch.cap))
-                   .get(doc))
+  if (auto e =
+          scratch.parser.iterate(padded_string_view(scratch.buf.get(), json.size(), scratch.cap))
+              .get(doc))
     return fail(e);
   // A document whose root is a scalar is read through a value-like interface as well.
   bool scalar = false;
@@ -367,7 +382,8 @@ Status put_json_text(JsonOut& out, std::string_view json) {
         if (!err) out.put_null();
         break;
       }
-      default: err = INCORRECT_TYPE;
+      default:
+        err = INCORRECT_TYPE;
     }
   } else {
     ondemand::value root;

@@ -68,7 +68,11 @@ void put_enum(JsonOut& out, const Column& col, std::uint64_t index);
 void put_set(JsonOut& out, const Column& col, std::uint64_t bits);
 
 // BIT(n), YEAR: integers.
-inline void put_bit(JsonOut& out, std::uint64_t v) { put_uint(out, v); }
-inline void put_year(JsonOut& out, unsigned v) { put_uint(out, v); }
+inline void put_bit(JsonOut& out, std::uint64_t v) {
+  put_uint(out, v);
+}
+inline void put_year(JsonOut& out, unsigned v) {
+  put_uint(out, v);
+}
 
 }  // namespace dumpr::row

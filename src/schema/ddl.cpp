@@ -304,8 +304,8 @@ row::Column Parser::column_def(std::string name, std::uint16_t table_collation, 
     }
   }
   if (type == "tinyint" || type == "smallint" || type == "mediumint" || type == "int" ||
-      type == "integer" || type == "bigint" || type == "int1" || type == "int2" ||
-      type == "int3" || type == "int4" || type == "int8" || type == "middleint") {
+      type == "integer" || type == "bigint" || type == "int1" || type == "int2" || type == "int3" ||
+      type == "int4" || type == "int8" || type == "middleint") {
     c.kind = is_unsigned ? Kind::unsigned_int : Kind::signed_int;
   } else if (type == "bool" || type == "boolean") {
     c.kind = Kind::signed_int;
@@ -327,7 +327,9 @@ row::Column Parser::column_def(std::string name, std::uint16_t table_collation, 
   } else if (type == "date") {
     c.kind = Kind::date;
   } else if (type == "datetime" || type == "timestamp" || type == "time") {
-    c.kind = type == "datetime" ? Kind::datetime : type == "timestamp" ? Kind::timestamp : Kind::time;
+    c.kind = type == "datetime"    ? Kind::datetime
+             : type == "timestamp" ? Kind::timestamp
+                                   : Kind::time;
     c.fsp = static_cast<std::uint8_t>(arg(0, 0));
   } else if (type == "enum" || type == "set") {
     c.kind = type == "enum" ? Kind::enumeration : Kind::set;
@@ -348,9 +350,8 @@ row::Column Parser::column_def(std::string name, std::uint16_t table_collation, 
     c.kind = Kind::binary;
     c.collation = 63;
   } else if (type == "char" || type == "varchar" || type == "tinytext" || type == "text" ||
-             type == "mediumtext" || type == "longtext" || type == "nchar" ||
-             type == "nvarchar" || type == "varchar2" || type == "character" ||
-             type == "long" || type == "clob") {
+             type == "mediumtext" || type == "longtext" || type == "nchar" || type == "nvarchar" ||
+             type == "varchar2" || type == "character" || type == "long" || type == "clob") {
     if ((type == "nchar" || type == "nvarchar") && charset.empty()) charset = "utf8mb3";
     c.collation = text_collation(charset, collate, binary_attr, table_collation);
     c.kind = c.collation == 63 ? Kind::binary : Kind::text;
@@ -412,10 +413,9 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
   Columns cols(d);
   do {
     if (p.accept("ADD")) {
-      if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("UNIQUE") ||
-          p.is_word("FULLTEXT") || p.is_word("SPATIAL") || p.is_word("FOREIGN") ||
-          p.is_word("CHECK") || p.is_word("PERIOD") || p.is_word("SYSTEM") ||
-          p.is_word("PARTITION")) {
+      if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("UNIQUE") || p.is_word("FULLTEXT") ||
+          p.is_word("SPATIAL") || p.is_word("FOREIGN") || p.is_word("CHECK") ||
+          p.is_word("PERIOD") || p.is_word("SYSTEM") || p.is_word("PARTITION")) {
         p.skip_item();
       } else if (p.is_word("CONSTRAINT") || p.is_word("PRIMARY")) {
         if (p.accept("CONSTRAINT") && !p.is_word("PRIMARY") && !p.is_word("UNIQUE") &&
@@ -506,8 +506,7 @@ void alter_specs(Parser& p, TableDefinition& d, std::string& rename_to) {
         rename_to = name;
       }
     } else if (p.accept("ALTER")) {
-      if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("CHECK") ||
-          p.is_word("CONSTRAINT")) {
+      if (p.is_word("INDEX") || p.is_word("KEY") || p.is_word("CHECK") || p.is_word("CONSTRAINT")) {
         p.skip_item();
       } else {
         p.accept("COLUMN");

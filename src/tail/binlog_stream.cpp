@@ -27,8 +27,8 @@
 #include "mysql/server_state.hpp"
 #include "mysql/table_schema.hpp"
 #include "row/tuple_builder.hpp"
-#include "schema/ddl.hpp"
 #include "row/values.hpp"
+#include "schema/ddl.hpp"
 
 namespace dumpr {
 
@@ -90,7 +90,8 @@ std::string base_name(const std::string& path) {
 }
 
 bool starts_with_word(std::string_view q, std::string_view word) {
-  while (!q.empty() && (q.front() == ' ' || q.front() == '\n' || q.front() == '\t')) q.remove_prefix(1);
+  while (!q.empty() && (q.front() == ' ' || q.front() == '\n' || q.front() == '\t'))
+    q.remove_prefix(1);
   if (q.size() < word.size()) return false;
   for (std::size_t i = 0; i < word.size(); ++i)
     if (std::toupper(static_cast<unsigned char>(q[i])) != word[i]) return false;
@@ -107,7 +108,8 @@ std::string merge_maria_gtid(const std::string& pos, const std::string& gtid) {
   std::size_t start = 0;
   while (start < pos.size()) {
     auto comma = pos.find(',', start);
-    std::string item = pos.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string item =
+        pos.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
     start = comma == std::string::npos ? pos.size() : comma + 1;
     if (item.empty()) continue;
     if (item.substr(0, item.find('-')) == domain) {
@@ -260,7 +262,8 @@ std::string BinlogStream::Impl::shape_signature(const row::TableShape& shape) co
 Status BinlogStream::Impl::load_collations() {
   if (!schema_conn || !collation_ids.empty()) return {};
   auto r = schema_conn->query(
-      "SELECT COLLATION_NAME, ID, CHARACTER_SET_NAME, IS_DEFAULT FROM information_schema.COLLATIONS");
+      "SELECT COLLATION_NAME, ID, CHARACTER_SET_NAME, IS_DEFAULT FROM "
+      "information_schema.COLLATIONS");
   if (!r) return r.take_error();
   for (auto& row : r->rows) {
     std::uint16_t id = 0;
@@ -421,8 +424,8 @@ Result<bool> BinlogStream::Impl::read_event() {
       if (opts.max_reconnects >= 0 && reconnects >= opts.max_reconnects) return err;
       // Reconnect from the last commit; skip what this transaction already gave out.
       ++reconnects;
-      unsigned backoff = std::min<unsigned>(250u << std::min(reconnects - 1, 8),
-                                            opts.max_reconnect_backoff_ms);
+      unsigned backoff =
+          std::min<unsigned>(250u << std::min(reconnects - 1, 8), opts.max_reconnect_backoff_ms);
       warn("lost the server (" + err.message + "); reconnecting from " + committed.file + ":" +
            std::to_string(committed.position) + " in " + std::to_string(backoff) + " ms");
       for (unsigned waited = 0; waited < backoff; waited += 50) {
@@ -459,8 +462,8 @@ Result<bool> BinlogStream::Impl::read_event() {
     if (bytes->empty()) return false;
     auto ev = decoder.decode(*bytes);
     if (!ev)
-      return make_error(ev.error().kind, file + " at offset " + std::to_string(pos) + ": " +
-                                             ev.error().message);
+      return make_error(ev.error().kind,
+                        file + " at offset " + std::to_string(pos) + ": " + ev.error().message);
     event = std::move(ev.value());
     const binlog::EventHeader& h = event.header;
     std::uint64_t start = pos;
@@ -830,10 +833,10 @@ bool BinlogStream::Impl::is_transactional(const std::string& db, const std::stri
   if (it != transactional_cache.end()) return it->second;
   bool transactional = true;  // offline, or unknown: InnoDB, the default engine
   if (schema_conn) {
-    auto r = schema_conn->query(
-        "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-        mysql::quote_string(schema_conn->get(), db) +
-        " AND TABLE_NAME = " + mysql::quote_string(schema_conn->get(), table));
+    auto r =
+        schema_conn->query("SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                           mysql::quote_string(schema_conn->get(), db) +
+                           " AND TABLE_NAME = " + mysql::quote_string(schema_conn->get(), table));
     if (r && !r->rows.empty()) {
       std::string engine = r->rows[0][0].value_or("");
       for (char& c : engine) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -848,7 +851,8 @@ bool BinlogStream::Impl::is_transactional(const std::string& db, const std::stri
 void BinlogStream::Impl::rollback_to(std::string_view name) {
   auto trim = [](std::string_view v) {
     while (!v.empty() && (v.front() == ' ' || v.front() == '`')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == ' ' || v.back() == '`' || v.back() == ';')) v.remove_suffix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '`' || v.back() == ';'))
+      v.remove_suffix(1);
     return v;
   };
   name = trim(name);
@@ -916,9 +920,9 @@ Status BinlogStream::Impl::step() {
   if (inner_index < inner.size()) {
     auto ev = decoder.decode_inner(inner[inner_index++]);
     if (!ev)
-      return make_error(ev.error().kind, file + " at offset " + std::to_string(pos) +
-                                             " (inside a transaction payload): " +
-                                             ev.error().message);
+      return make_error(ev.error().kind,
+                        file + " at offset " + std::to_string(pos) +
+                            " (inside a transaction payload): " + ev.error().message);
     event = std::move(ev.value());
     return handle(event, txn_pos, true);
   }
@@ -973,7 +977,8 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (settings->row_image != "FULL")
     s.warn("binlog_row_image is " + settings->row_image +
            ": updated rows carry only some columns; such tuples have \"partial\": true");
-  if (!s.opts.from.file.empty()) DUMPR_TRY(mysql::check_position(*conn, s.opts.from));
+  if (!s.opts.from.file.empty())
+    DUMPR_TRY(mysql::check_position(*conn, s.opts.from));
   else if (!conn->is_mariadb())
     return make_error(ErrorKind::usage,
                       "--from-gtid is supported for MariaDB servers only so far; use --from or "
@@ -1040,9 +1045,13 @@ Result<const TailEvent*> BinlogStream::next() {
   return &s.current;
 }
 
-const Position& BinlogStream::next_position() const { return impl_->committed; }
+const Position& BinlogStream::next_position() const {
+  return impl_->committed;
+}
 
-void BinlogStream::stop() { impl_->stop_requested = true; }
+void BinlogStream::stop() {
+  impl_->stop_requested = true;
+}
 
 bool BinlogStream::input_pending() const {
   const Impl& s = *impl_;

@@ -37,7 +37,8 @@ struct Prefix {
 Prefix whole_prefix(const std::vector<Tuple>& ts, const Pos& start) {
   Prefix p;
   p.whole_txns = static_cast<int>(ts.size()) / kRowsPerTxn;
-  p.end = p.whole_txns == 0 ? start : ts[static_cast<std::size_t>(p.whole_txns * kRowsPerTxn - 1)].next();
+  p.end = p.whole_txns == 0 ? start
+                            : ts[static_cast<std::size_t>(p.whole_txns * kRowsPerTxn - 1)].next();
   return p;
 }
 
@@ -52,7 +53,8 @@ int boundary_index(const std::vector<Tuple>& ts, const Pos& start, const Pos& ck
 
 }  // namespace
 
-TEST_CASE("tail: kill -9 mid-stream, then re-runs: nothing lost, repeats only where next_position says") {
+TEST_CASE(
+    "tail: kill -9 mid-stream, then re-runs: nothing lost, repeats only where next_position says") {
   PrivateSandbox& sbx = private_sandbox();
   Client c(sbx.socket());
   c.exec("DROP DATABASE IF EXISTS kill9");
@@ -114,8 +116,8 @@ TEST_CASE("tail: kill -9 mid-stream, then re-runs: nothing lost, repeats only wh
   // Re-run from the checkpoint: exactly the rows from that boundary on, none lost.
   const std::string ckpt2 = dir / "pos2.json";
   RunResult run2 = dumpr({"tail", "--no-defaults", "--socket", sbx.socket(), "--user", "dumpr",
-                          "--password=dumpr", "--database", "kill9", "--from", ckpt,
-                          "--checkpoint", ckpt2, "--until-end"});
+                          "--password=dumpr", "--database", "kill9", "--from", ckpt, "--checkpoint",
+                          ckpt2, "--until-end"});
   INFO(describe(run2));
   REQUIRE(run2.exit_code == 0);
   const std::vector<Tuple> out2 = parse_tuples(run2.out);
@@ -125,7 +127,8 @@ TEST_CASE("tail: kill -9 mid-stream, then re-runs: nothing lost, repeats only wh
   // the applied whole transactions plus the one cut by the kill. Applying run 1's whole
   // transactions, then run 2's rows of later transactions, gives every row exactly once.
   std::vector<std::string> applied;
-  for (int i = 0; i < done.whole_txns * kRowsPerTxn; ++i) applied.push_back(out1[static_cast<std::size_t>(i)].id);
+  for (int i = 0; i < done.whole_txns * kRowsPerTxn; ++i)
+    applied.push_back(out1[static_cast<std::size_t>(i)].id);
   for (const Tuple& t : out2)
     if (std::stoi(t.id) > done.whole_txns * kRowsPerTxn) applied.push_back(t.id);
   REQUIRE(applied.size() == static_cast<std::size_t>(kTotal * kRowsPerTxn));
@@ -152,7 +155,9 @@ TEST_CASE("tail: kill -9 mid-stream, then re-runs: nothing lost, repeats only wh
   CHECK(out3.size() == static_cast<std::size_t>((kTotal - done.whole_txns) * kRowsPerTxn));
 }
 
-TEST_CASE("tail: SIGTERM while the consumer is not reading: exit 0 within a second, checkpoint at the last whole transaction written") {
+TEST_CASE(
+    "tail: SIGTERM while the consumer is not reading: exit 0 within a second, checkpoint at the "
+    "last whole transaction written") {
   PrivateSandbox& sbx = private_sandbox();
   Client c(sbx.socket());
   c.exec("DROP DATABASE IF EXISTS term");
@@ -178,7 +183,8 @@ TEST_CASE("tail: SIGTERM while the consumer is not reading: exit 0 within a seco
   auto rc = tail.wait_exit(3.0, /*read_out=*/false);
   const double took = std::chrono::duration<double>(Clock::now() - t0).count();
   INFO("stderr: " << tail.err());
-  CHECK_MESSAGE(rc.has_value(), "dumpr did not exit within 3 s of SIGTERM while its stdout was full");
+  CHECK_MESSAGE(rc.has_value(),
+                "dumpr did not exit within 3 s of SIGTERM while its stdout was full");
   if (!rc) {
     tail.signal(SIGKILL);
     rc = tail.wait_exit(5, false);
@@ -255,7 +261,9 @@ TEST_CASE("tail --server-id: the server's own id is a usage error") {
   CHECK(r.err.find("own id") != std::string::npos);
 }
 
-TEST_CASE("tail --server-id: two tails with the same id: the server drops the older one, which says why") {
+TEST_CASE(
+    "tail --server-id: two tails with the same id: the server drops the older one, which says "
+    "why") {
   // Observed with MariaDB 10.11: the server closes the older replication connection with error
   // 4052 ("A slave with the same server_uuid/server_id is already connected"); the newer one
   // streams on.

@@ -156,7 +156,9 @@ TEST_CASE("tail: multi-statement and multi-table transactions; rolled back work 
   check_final_checkpoint(ckpt, b3.end, after_writes, after_run);
 }
 
-TEST_CASE("tail: ROLLBACK TO SAVEPOINT after a non-transactional write: rolled-back rows are not emitted") {
+TEST_CASE(
+    "tail: ROLLBACK TO SAVEPOINT after a non-transactional write: rolled-back rows are not "
+    "emitted") {
   // The server cannot truncate its transaction cache once a MyISAM table was written in the
   // transaction: it logs the rows written after the savepoint, then "ROLLBACK TO `s1`". A
   // reader must drop those rows, and the transaction goes on to its XID.
@@ -225,21 +227,21 @@ TEST_CASE("tail: a multi-table UPDATE and a trigger's writes are attributed to t
       FAIL("a tuple of an unexpected table: " << t.line);
   }
   CHECK(lines_of(orders) == lines_of({
-                      R"(upsert orders 1 {"id":1,"status":"new","total":0})",
-                      R"(upsert orders 2 {"id":2,"status":"new","total":0})",
-                      R"(upsert orders 1 {"id":1,"status":"paid","total":0})",
-                  }));
+                                R"(upsert orders 1 {"id":1,"status":"new","total":0})",
+                                R"(upsert orders 2 {"id":2,"status":"new","total":0})",
+                                R"(upsert orders 1 {"id":1,"status":"paid","total":0})",
+                            }));
   CHECK(lines_of(items) == lines_of({
-                     R"(upsert items 10 {"id":10,"order_id":1,"qty":1})",
-                     R"(upsert items 11 {"id":11,"order_id":1,"qty":2})",
-                     R"(upsert items 12 {"id":12,"order_id":2,"qty":5})",
-                     R"(upsert items 10 {"id":10,"order_id":1,"qty":10})",
-                     R"(upsert items 11 {"id":11,"order_id":1,"qty":20})",
-                 }));
+                               R"(upsert items 10 {"id":10,"order_id":1,"qty":1})",
+                               R"(upsert items 11 {"id":11,"order_id":1,"qty":2})",
+                               R"(upsert items 12 {"id":12,"order_id":2,"qty":5})",
+                               R"(upsert items 10 {"id":10,"order_id":1,"qty":10})",
+                               R"(upsert items 11 {"id":11,"order_id":1,"qty":20})",
+                           }));
   CHECK(lines_of(audit) == lines_of({
-                     R"(upsert audit 1 {"seq":1,"what":"new order 1"})",
-                     R"(upsert audit 2 {"seq":2,"what":"new order 2"})",
-                 }));
+                               R"(upsert audit 1 {"seq":1,"what":"new order 1"})",
+                               R"(upsert audit 2 {"seq":2,"what":"new order 2"})",
+                           }));
   // The trigger's rows and the multi-table update's rows carry their statement's GTID.
   std::size_t trig = 0, multi = 0;
   for (auto& t : tuples) {

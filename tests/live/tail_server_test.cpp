@@ -89,14 +89,15 @@ TEST_CASE("tail: a purged binlog position exits 7 and says to run dumpr load aga
     CHECK(read_file(ckpt) == checkpoint_text(old));  // left as it was
   }
   // --from-position too.
-  RunResult r = private_tail("purged", {"--from-position", old.file + ":" + std::to_string(old.pos),
-                                        "--until-end"});
+  RunResult r = private_tail(
+      "purged", {"--from-position", old.file + ":" + std::to_string(old.pos), "--until-end"});
   INFO(describe(r));
   CHECK(r.exit_code == 7);
   CHECK(r.err.find("dumpr load") != std::string::npos);
 }
 
-TEST_CASE("tail: a server restart mid-stream: it reconnects, says so, and loses and repeats nothing") {
+TEST_CASE(
+    "tail: a server restart mid-stream: it reconnects, says so, and loses and repeats nothing") {
   PrivateSandbox& sbx = private_sandbox();
   TempDir dir;
   const std::string ckpt = dir / "pos.json";
@@ -109,10 +110,12 @@ TEST_CASE("tail: a server restart mid-stream: it reconnects, says so, and loses 
   Background tail(tail_args(private_conn("restart"), {"--from", ckpt}));
   {
     Client c(sbx.socket(), "restart");
-    for (int i = 1; i <= 10; ++i) c.exec("INSERT INTO t VALUES (" + std::to_string(i) + ", 'before')");
+    for (int i = 1; i <= 10; ++i)
+      c.exec("INSERT INTO t VALUES (" + std::to_string(i) + ", 'before')");
     // One transaction of several rows, the last thing before the restart.
     c.exec("BEGIN");
-    for (int i = 11; i <= 15; ++i) c.exec("INSERT INTO t VALUES (" + std::to_string(i) + ", 'before')");
+    for (int i = 11; i <= 15; ++i)
+      c.exec("INSERT INTO t VALUES (" + std::to_string(i) + ", 'before')");
     c.exec("COMMIT");
   }
   REQUIRE_MESSAGE(tail.wait_until([&] { return tail.lines() >= 15; }, 15),
@@ -122,7 +125,8 @@ TEST_CASE("tail: a server restart mid-stream: it reconnects, says so, and loses 
   sbx.start();
   {
     Client c(sbx.socket(), "restart");
-    for (int i = 16; i <= 25; ++i) c.exec("INSERT INTO t VALUES (" + std::to_string(i) + ", 'after')");
+    for (int i = 16; i <= 25; ++i)
+      c.exec("INSERT INTO t VALUES (" + std::to_string(i) + ", 'after')");
     c.exec("UPDATE t SET v = 'changed' WHERE id = 1");
   }
   const bool all = tail.wait_until([&] { return tail.lines() >= 26; }, 40);
@@ -152,7 +156,9 @@ TEST_CASE("tail: binlog_row_image MINIMAL and NOBLOB: only the logged columns, \
   fresh_database(setup, "images");
   setup.exec("CREATE TABLE t (id INT PRIMARY KEY, a INT, b VARCHAR(10), doc TEXT, bl BLOB)");
   setup.exec("CREATE TABLE k (x INT, y INT, v INT, PRIMARY KEY (x, y))");
-  setup.exec("INSERT INTO t VALUES (1, 1, 'one', 'text one', 'blob1'), (2, 2, 'two', 'text two', 'blob2')");
+  setup.exec(
+      "INSERT INTO t VALUES (1, 1, 'one', 'text one', 'blob1'), (2, 2, 'two', 'text two', "
+      "'blob2')");
   setup.exec("INSERT INTO k VALUES (1, 1, 0)");
   TempDir dir;
   const Pos p0 = master_status(setup);
@@ -188,24 +194,25 @@ TEST_CASE("tail: binlog_row_image MINIMAL and NOBLOB: only the logged columns, \
   // ids come from the before image when the after image lacks the key; content is the after
   // image's columns for an upsert, the before image's for a delete, never a null for a column
   // that was not logged. BLOB/TEXT are base64 / text as `load` gives them.
-  CHECK(briefs(tuples) == lines_of({
-                              // MINIMAL
-                              R"(upsert t 1 {"a":10})",
-                              R"(upsert k [1,1] {"v":5})",
-                              R"(delete t 2 {"id":2})",
-                              R"(upsert t 20 {"id":20})",
-                              R"(delete t 20 {"id":20})",
-                              R"(upsert t 3 {"id":3,"b":"three"})",
-                              // NOBLOB
-                              R"(upsert t 1 {"id":1,"a":11,"b":"one"})",
-                              R"(upsert t 1 {"id":1,"a":11,"b":"one","bl":"YmxvYlg="})",
-                              R"(upsert t 4 {"id":4,"a":4,"b":"four","doc":"text four","bl":"YmxvYjQ="})",
-                              R"(delete t 4 {"id":4,"a":4,"b":"four"})",
-                              // FULL again
-                              R"(upsert t 1 {"id":1,"a":12,"b":"one","doc":"text one","bl":"YmxvYlg="})",
-                          }));
+  CHECK(briefs(tuples) ==
+        lines_of({
+            // MINIMAL
+            R"(upsert t 1 {"a":10})",
+            R"(upsert k [1,1] {"v":5})",
+            R"(delete t 2 {"id":2})",
+            R"(upsert t 20 {"id":20})",
+            R"(delete t 20 {"id":20})",
+            R"(upsert t 3 {"id":3,"b":"three"})",
+            // NOBLOB
+            R"(upsert t 1 {"id":1,"a":11,"b":"one"})",
+            R"(upsert t 1 {"id":1,"a":11,"b":"one","bl":"YmxvYlg="})",
+            R"(upsert t 4 {"id":4,"a":4,"b":"four","doc":"text four","bl":"YmxvYjQ="})",
+            R"(delete t 4 {"id":4,"a":4,"b":"four"})",
+            // FULL again
+            R"(upsert t 1 {"id":1,"a":12,"b":"one","doc":"text one","bl":"YmxvYlg="})",
+        }));
   // "partial": true exactly where columns are missing.
-  const std::vector<bool> partial = {true, true, true, true, true, true,
+  const std::vector<bool> partial = {true, true, true,  true, true, true,
                                      true, true, false, true, false};
   REQUIRE(tuples.size() == partial.size());
   for (std::size_t i = 0; i < tuples.size(); ++i) {
@@ -251,7 +258,8 @@ TEST_CASE("tail: compressed binlog events (log_bin_compress) give the same rows 
   }
   // The second half really is compressed.
   std::size_t compressed = 0;
-  for (auto& ev : setup.query("SHOW BINLOG EVENTS IN '" + p1.file + "' FROM " + std::to_string(p1.pos)))
+  for (auto& ev :
+       setup.query("SHOW BINLOG EVENTS IN '" + p1.file + "' FROM " + std::to_string(p1.pos)))
     if (ev[2]->find("ompressed") != std::string::npos) ++compressed;
   INFO("compressed events: " << compressed);
   REQUIRE(compressed >= 5);

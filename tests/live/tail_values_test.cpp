@@ -110,7 +110,8 @@ TEST_CASE("tail: every column type gives the same content as load, byte for byte
   std::map<std::string, std::string> loaded;
   for (const std::string& line : split_lines(load.out)) {
     // load prints null metadata; reuse the tuple splitter by giving it an object.
-    std::string as_tail = line.substr(0, line.size() - 5) + "{\"ts\":\"\",\"db\":\"\",\"next_file\":\"\",\"next_position\":0}]";
+    std::string as_tail = line.substr(0, line.size() - 5) +
+                          "{\"ts\":\"\",\"db\":\"\",\"next_file\":\"\",\"next_position\":0}]";
     Tuple t = parse_tuple(as_tail);
     loaded[t.id] = t.content;
   }
@@ -135,8 +136,7 @@ TEST_CASE("tail: every column type gives the same content as load, byte for byte
   // Column by column, so a failure names the type.
   for (const auto& [id, want] : loaded) {
     auto want_cols = object_members(want);
-    auto check_against = [&](const std::string& what, const std::string& got_text,
-                             bool copied) {
+    auto check_against = [&](const std::string& what, const std::string& got_text, bool copied) {
       auto got_cols = object_members(got_text);
       REQUIRE(got_cols.size() == want_cols.size());
       for (std::size_t k = 0; k < want_cols.size(); ++k) {
@@ -157,15 +157,19 @@ TEST_CASE("tail --binlog-file: offline decoding of the server's own binlog equal
   TestDatabase db(name);
   Client c(server().socket, name);
   REQUIRE(!server().datadir.empty());
-  c.exec("CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(50), n BIGINT UNSIGNED, d DECIMAL(8,3), "
-         "f DOUBLE, dt DATETIME(3), tm TIME, b VARBINARY(8), e ENUM('on','off'), st SET('p','q'), "
-         "bt BIT(12), g POINT, y YEAR, l TEXT CHARACTER SET latin1)");
+  c.exec(
+      "CREATE TABLE t (id INT PRIMARY KEY, s VARCHAR(50), n BIGINT UNSIGNED, d DECIMAL(8,3), "
+      "f DOUBLE, dt DATETIME(3), tm TIME, b VARBINARY(8), e ENUM('on','off'), st SET('p','q'), "
+      "bt BIT(12), g POINT, y YEAR, l TEXT CHARACTER SET latin1)");
   c.exec("CREATE TABLE k (a INT, b CHAR(3), v INT, PRIMARY KEY (a, b))");
   TempDir dir;
   const Pos p0 = master_status(c);
-  c.exec("INSERT INTO t VALUES (1, 'Zoë 🚀', 18446744073709551615, -12.5, 0.1, '2026-01-31 12:00:00.125', "
-         "'-01:02:03', 0x00FF, 'on', 'p,q', b'101010101010', ST_PointFromText('POINT(1 2)'), 1999, 'Ågård'), "
-         "(2, NULL, 0, 0, -1e-300, NULL, NULL, NULL, NULL, '', NULL, NULL, NULL, NULL)");
+  c.exec(
+      "INSERT INTO t VALUES (1, 'Zoë 🚀', 18446744073709551615, -12.5, 0.1, '2026-01-31 "
+      "12:00:00.125', "
+      "'-01:02:03', 0x00FF, 'on', 'p,q', b'101010101010', ST_PointFromText('POINT(1 2)'), 1999, "
+      "'Ågård'), "
+      "(2, NULL, 0, 0, -1e-300, NULL, NULL, NULL, NULL, '', NULL, NULL, NULL, NULL)");
   c.exec("INSERT INTO k SELECT seq, 'abc', seq FROM seq_1_to_3000");
   c.exec("BEGIN");
   c.exec("UPDATE t SET s = 'updated', id = 3 WHERE id = 2");
@@ -195,5 +199,6 @@ TEST_CASE("tail --binlog-file: offline decoding of the server's own binlog equal
   CHECK(off_lines.size() == live_lines.size());
   for (std::size_t i = 0; i < std::min(live_lines.size(), off_lines.size()); ++i)
     if (live_lines[i] != off_lines[i])
-      FAIL("line " << i << " differs\n  live:    " << live_lines[i] << "\n  offline: " << off_lines[i]);
+      FAIL("line " << i << " differs\n  live:    " << live_lines[i]
+                   << "\n  offline: " << off_lines[i]);
 }

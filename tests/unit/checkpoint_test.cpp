@@ -31,9 +31,10 @@ TEST_CASE("checkpoint JSON round-trips") {
 }
 
 TEST_CASE("bad checkpoints are usage errors that say what is wrong") {
-  for (const char* bad : {"", "[]", "{\"position\": 4}", "{\"file\": \"x\"}",
-                          "{\"file\": \"../etc/x\", \"position\": 4}",
-                          "{\"file\": \"x\", \"position\": -1}", "{\"file\": 3, \"position\": 4}"}) {
+  for (const char* bad :
+       {"", "[]", "{\"position\": 4}", "{\"file\": \"x\"}",
+        "{\"file\": \"../etc/x\", \"position\": 4}", "{\"file\": \"x\", \"position\": -1}",
+        "{\"file\": 3, \"position\": 4}"}) {
     auto r = parse_checkpoint_json(bad, "checkpoint t.json");
     CHECK_FALSE(r.ok());
     if (!r.ok()) {

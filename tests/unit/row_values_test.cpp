@@ -56,8 +56,7 @@ TEST_CASE("floats are the shortest text that reads back to the same value") {
   CHECK(json([](JsonOut& o) { put_double(o, 5e-324); }) == "5e-324");
   CHECK(json([](JsonOut& o) { put_double(o, 1.7976931348623157e308); }) ==
         "1.7976931348623157e+308");
-  CHECK(json([](JsonOut& o) { put_double(o, std::numeric_limits<double>::infinity()); }) ==
-        "null");
+  CHECK(json([](JsonOut& o) { put_double(o, std::numeric_limits<double>::infinity()); }) == "null");
   // The load path selects FLOAT as a DOUBLE: the exact float value comes back as its float.
   CHECK(text_value(col(Kind::float32), "0.10000000149011612") == "0.1");
   CHECK(text_value(col(Kind::float32), "3.4028234663852886e38") == "3.4028235e+38");
@@ -110,8 +109,7 @@ TEST_CASE("binary is base64") {
   CHECK(json([](JsonOut& o) { put_base64(o, ""); }) == "\"\"");
   CHECK(json([](JsonOut& o) { put_base64(o, "f"); }) == "\"Zg==\"");
   CHECK(json([](JsonOut& o) { put_base64(o, "fo"); }) == "\"Zm8=\"");
-  CHECK(json([](JsonOut& o) { put_base64(o, std::string_view("\xff\x00\xc3", 3)); }) ==
-        "\"/wDD\"");
+  CHECK(json([](JsonOut& o) { put_base64(o, std::string_view("\xff\x00\xc3", 3)); }) == "\"/wDD\"");
 }
 
 TEST_CASE("JSON columns are written canonically, numbers as written") {
@@ -160,8 +158,9 @@ TEST_CASE("the tuple builder repeats the key columns' JSON as the id") {
   b.end_value(1);
   b.put_null_value(2);
   CHECK(b.values() == 3);
-  CHECK(b.finish(Op::upsert, "null") ==
-        "[\"upsert\",\"t\\\"q\",[7,\"home\"],{\"id\":7,\"kind\":\"home\",\"Mixed Case\":null},null]");
+  CHECK(
+      b.finish(Op::upsert, "null") ==
+      "[\"upsert\",\"t\\\"q\",[7,\"home\"],{\"id\":7,\"kind\":\"home\",\"Mixed Case\":null},null]");
 
   // A partial image without the key: the id is null unless given.
   b.start(shape);
@@ -183,15 +182,32 @@ TEST_CASE("ZEROFILL integers lose their padding") {
 TEST_CASE("the validating escaper agrees byte for byte with validate-then-escape") {
   // Every mix of plain runs longer than 8 bytes with quotes, controls, multi-byte and invalid
   // sequences at every offset of an 8-byte block.
-  const std::string pieces[] = {"abcdefghij", "\"", "\\", "\n", "\x1f", "é", "🚀", "\xe2\x82",
-                                "\xff", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf"};
-  const std::string expect[] = {"abcdefghij", "\\\"", "\\\\", "\\n", "\\u001f", "é", "🚀",
-                                "\xEF\xBF\xBD", "\xEF\xBF\xBD",
+  const std::string pieces[] = {"abcdefghij",
+                                "\"",
+                                "\\",
+                                "\n",
+                                "\x1f",
+                                "é",
+                                "🚀",
+                                "\xe2\x82",
+                                "\xff",
+                                "\xed\xa0\x80",
+                                "\xf4\x90\x80\x80",
+                                "\xc0\xaf"};
+  const std::string expect[] = {"abcdefghij",
+                                "\\\"",
+                                "\\\\",
+                                "\\n",
+                                "\\u001f",
+                                "é",
+                                "🚀",
+                                "\xEF\xBF\xBD",
+                                "\xEF\xBF\xBD",
                                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD",
                                 "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD",
                                 "\xEF\xBF\xBD\xEF\xBF\xBD"};
-  const bool invalid[] = {false, false, false, false, false, false, false,
-                          true,  true,  true,  true,  true};
+  const bool invalid[] = {false, false, false, false, false, false,
+                          false, true,  true,  true,  true,  true};
   for (std::size_t pad = 0; pad < 9; ++pad)
     for (std::size_t i = 0; i < std::size(pieces); ++i) {
       std::string in = std::string(pad, 'x') + pieces[i] + "tail-of-text";

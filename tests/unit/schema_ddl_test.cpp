@@ -58,8 +58,9 @@ DdlEffect run_ddl(Definitions& defs, std::string_view sql) {
 
 TEST_CASE("ALTER TABLE column changes land where the server puts them") {
   Definitions defs = sample();
-  auto e = run_ddl(defs, "ALTER TABLE t ADD COLUMN b BIGINT UNSIGNED FIRST, ADD c TEXT AFTER a,"
-                       " ADD COLUMN z VARCHAR(5) CHARACTER SET utf8mb4");
+  auto e = run_ddl(defs,
+                   "ALTER TABLE t ADD COLUMN b BIGINT UNSIGNED FIRST, ADD c TEXT AFTER a,"
+                   " ADD COLUMN z VARCHAR(5) CHARACTER SET utf8mb4");
   REQUIRE(e.kind == DdlEffect::Kind::applied);
   const TableDefinition& d = defs.at("shop.t");
   CHECK(names(d) == "b,id,a,c,n,z");
@@ -67,8 +68,9 @@ TEST_CASE("ALTER TABLE column changes land where the server puts them") {
   CHECK(d.columns[3].collation == 8);   // the table's default
   CHECK(d.columns[5].collation == 45);  // its own charset
 
-  e = run_ddl(defs, "alter table `shop`.`t` drop column `c`, change a aa varchar(20) collate latin1_bin, "
-                  "modify n decimal(10,2) after b, rename column z to `zz`");
+  e = run_ddl(defs,
+              "alter table `shop`.`t` drop column `c`, change a aa varchar(20) collate latin1_bin, "
+              "modify n decimal(10,2) after b, rename column z to `zz`");
   REQUIRE(e.kind == DdlEffect::Kind::applied);
   CHECK(names(defs.at("shop.t")) == "b,n,id,aa,zz");
   CHECK(defs.at("shop.t").columns[1].kind == row::Kind::decimal);
@@ -78,9 +80,10 @@ TEST_CASE("ALTER TABLE column changes land where the server puts them") {
 
 TEST_CASE("ENUM members, temporal precision and keys") {
   Definitions defs = sample();
-  REQUIRE(run_ddl(defs, "ALTER TABLE t ADD e ENUM('x','it''s','') NOT NULL DEFAULT 'x', "
-                      "ADD ts TIMESTAMP(3) NULL, ADD j JSON, DROP PRIMARY KEY, "
-                      "ADD PRIMARY KEY (a(10), id)")
+  REQUIRE(run_ddl(defs,
+                  "ALTER TABLE t ADD e ENUM('x','it''s','') NOT NULL DEFAULT 'x', "
+                  "ADD ts TIMESTAMP(3) NULL, ADD j JSON, DROP PRIMARY KEY, "
+                  "ADD PRIMARY KEY (a(10), id)")
               .kind == DdlEffect::Kind::applied);
   const TableDefinition& d = defs.at("shop.t");
   CHECK(d.columns[3].members == std::vector<std::string>{"x", "it's", ""});
@@ -99,9 +102,10 @@ TEST_CASE("RENAME, DROP and CREATE TABLE move, remove and add definitions") {
   CHECK(defs.count("shop.t3") == 1);
   REQUIRE(run_ddl(defs, "DROP TABLE IF EXISTS `t3`, other").kind == DdlEffect::Kind::applied);
   CHECK(defs.empty());
-  auto e = run_ddl(defs, "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, "
-                       "name VARCHAR(10) COMMENT 'after x', PRIMARY KEY (id), KEY k (name)) "
-                       "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
+  auto e = run_ddl(defs,
+                   "CREATE TABLE t (id INT NOT NULL AUTO_INCREMENT, "
+                   "name VARCHAR(10) COMMENT 'after x', PRIMARY KEY (id), KEY k (name)) "
+                   "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
   REQUIRE(e.kind == DdlEffect::Kind::applied);
   CHECK(names(defs.at("shop.t")) == "id,name");
   CHECK(defs.at("shop.t").columns[1].collation == 45);
