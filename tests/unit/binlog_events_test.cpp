@@ -2,6 +2,7 @@
 // TABLE_MAP with optional metadata, rows of many types into a TupleBuilder, schema checks, files.
 #include <doctest/doctest.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,13 @@
 using namespace dumpr;
 using namespace dumpr::binlog;
 using Buf = std::vector<std::uint8_t>;
+
+// Keeps event bytes alive for the whole test: decoded events point into them.
+Bytes kept(Buf b) {
+  static std::deque<Buf> store;
+  store.push_back(std::move(b));
+  return store.back();
+}
 
 namespace {
 
@@ -141,7 +149,7 @@ struct Fixture {
 
   void load() {
     REQUIRE(dec.decode(fde()).ok());
-    auto tm = dec.decode(event(kTableMap, table_map_body(0x42), true));
+    auto tm = dec.decode(kept(event(kTableMap, table_map_body(0x42), true)));
     REQUIRE(tm.ok());
     map = tm->as<TableMapEvent>()->map;
     shape.table = map->table;
@@ -211,7 +219,8 @@ TEST_CASE("Decoder detects the checksum of events before the FORMAT_DESCRIPTION"
   str(rot, "binlog.000042");
   for (bool crc : {true, false}) {
     Decoder dec;
-    auto ev = dec.decode(event(kRotate, rot, crc, 0));
+    const Buf bytes = event(kRotate, rot, crc, 0);  // the event's views point into these bytes
+    auto ev = dec.decode(bytes);
     REQUIRE(ev.ok());
     REQUIRE(ev->as<RotateEvent>());
     CHECK(ev->as<RotateEvent>()->next_file == "binlog.000042");
@@ -232,7 +241,7 @@ TEST_CASE("QUERY, MariaDB GTID and GTID_LIST, MySQL GTID, heartbeat") {
   str(q, "shop");
   q.push_back(0);
   str(q, "COMMIT");
-  auto qe = dec.decode(event(kQuery, q, true));
+  auto qe = dec.decode(kept(event(kQuery, q, true)));
   REQUIRE(qe.ok());
   REQUIRE(qe->as<QueryEvent>());
   CHECK(qe->as<QueryEvent>()->db == "shop");
@@ -244,7 +253,7 @@ TEST_CASE("QUERY, MariaDB GTID and GTID_LIST, MySQL GTID, heartbeat") {
   le(g, 3, 4);
   g.push_back(MariaGtidEvent::kStandalone | MariaGtidEvent::kGroupCommitId);
   le(g, 5, 8);
-  auto ge = dec.decode(event(kMariaGtid, g, true));
+  auto ge = dec.decode(kept(event(kMariaGtid, g, true)));
   REQUIRE(ge.ok());
   auto* gt = ge->as<MariaGtidEvent>();
   REQUIRE(gt);
@@ -260,7 +269,7 @@ TEST_CASE("QUERY, MariaDB GTID and GTID_LIST, MySQL GTID, heartbeat") {
   xa.push_back(2);
   xa.push_back(1);
   str(xa, "abc");
-  auto xe = dec.decode(event(kMariaGtid, xa, true));
+  auto xe = dec.decode(kept(event(kMariaGtid, xa, true)));
   REQUIRE(xe.ok());
   CHECK(xe->as<MariaGtidEvent>()->xa_prepare());
   CHECK(xe->as<MariaGtidEvent>()->xa_gtrid == "ab");
@@ -273,13 +282,13 @@ TEST_CASE("QUERY, MariaDB GTID and GTID_LIST, MySQL GTID, heartbeat") {
     le(gl, 10 + i, 4);
     le(gl, 100 + i, 8);
   }
-  auto le_ = dec.decode(event(kMariaGtidList, gl, true));
+  auto le_ = dec.decode(kept(event(kMariaGtidList, gl, true)));
   REQUIRE(le_.ok());
   REQUIRE(le_->as<MariaGtidListEvent>()->gtids.size() == 2);
   CHECK(le_->as<MariaGtidListEvent>()->gtids[1].seq_no == 101);
   Buf gl_bad;
   le(gl_bad, 1000, 4);  // claims 1000 entries
-  CHECK_FALSE(dec.decode(event(kMariaGtidList, gl_bad, true)).ok());
+  CHECK_FALSE(dec.decode(kept(event(kMariaGtidList, gl_bad, true))).ok());
 
   Buf mg;
   mg.push_back(1);
@@ -288,17 +297,17 @@ TEST_CASE("QUERY, MariaDB GTID and GTID_LIST, MySQL GTID, heartbeat") {
   mg.push_back(2);
   le(mg, 4, 8);
   le(mg, 5, 8);
-  auto me = dec.decode(event(kGtid, mg, true));
+  auto me = dec.decode(kept(event(kGtid, mg, true)));
   REQUIRE(me.ok());
   CHECK(me->as<MysqlGtidEvent>()->to_string() == "00010203-0405-0607-0809-0a0b0c0d0e0f:23");
   CHECK(me->as<MysqlGtidEvent>()->sequence_number == 5);
 
-  auto hb = dec.decode(event(kHeartbeat, Buf{'b', 'i', 'n', '.', '1'}, true, 4711));
+  auto hb = dec.decode(kept(event(kHeartbeat, Buf{'b', 'i', 'n', '.', '1'}, true, 4711)));
   REQUIRE(hb.ok());
   CHECK(hb->as<HeartbeatEvent>()->file == "bin.1");
   CHECK(hb->as<HeartbeatEvent>()->position == 4711);
   // An unknown type that cannot carry rows is skipped, not an error.
-  auto unk = dec.decode(event(99, Buf{1, 2, 3}, true));
+  auto unk = dec.decode(kept(event(99, Buf{1, 2, 3}, true)));
   REQUIRE(unk.ok());
   CHECK(unk->as<SkippedEvent>());
 }
@@ -358,7 +367,7 @@ TEST_CASE("TABLE_MAP without metadata names columns @N; truncated maps are error
 TEST_CASE("WRITE_ROWS: every value through the plan into a TupleBuilder") {
   Fixture f;
   f.load();
-  auto ev = f.dec.decode(event(kWriteRowsV2, rows_body(0x42, full_row()), true));
+  auto ev = f.dec.decode(kept(event(kWriteRowsV2, rows_body(0x42, full_row()), true)));
   REQUIRE(ev.ok());
   const RowsEvent* rows = ev->as<RowsEvent>();
   REQUIRE(rows);
@@ -388,7 +397,7 @@ TEST_CASE("UPDATE_ROWS with a MINIMAL before image writes only present columns")
   le(body, 5, 4);
   body.push_back(0x00);
   body.push_back(9);
-  auto ev = f.dec.decode(event(kUpdateRowsV2, body, true));
+  auto ev = f.dec.decode(kept(event(kUpdateRowsV2, body, true)));
   REQUIRE(ev.ok());
   RowsReader r(*ev->as<RowsEvent>(), *f.plan);
   row::TupleBuilder before, after;
@@ -405,7 +414,7 @@ TEST_CASE("a truncated row is an error naming table, row and column") {
   f.load();
   Buf row = full_row();
   row.resize(row.size() - 3);
-  auto ev = f.dec.decode(event(kWriteRowsV2, rows_body(0x42, row), true));
+  auto ev = f.dec.decode(kept(event(kWriteRowsV2, rows_body(0x42, row), true)));
   REQUIRE(ev.ok());
   RowsReader r(*ev->as<RowsEvent>(), *f.plan);
   row::TupleBuilder b;
@@ -439,7 +448,7 @@ TEST_CASE("DecodePlan cross-checks the schema's columns against the table map") 
   uns[0].kind = row::Kind::unsigned_int;
   auto p = DecodePlan::make(*f.map, uns);
   REQUIRE(p.ok());
-  auto ev = f.dec.decode(event(kWriteRowsV2, rows_body(0x42, full_row()), true));
+  auto ev = f.dec.decode(kept(event(kWriteRowsV2, rows_body(0x42, full_row()), true)));
   REQUIRE(ev.ok());
   row::TableShape shape = f.shape;
   shape.columns = uns;
@@ -551,7 +560,7 @@ TEST_CASE("TRANSACTION_PAYLOAD with compression NONE yields its inner events") {
   body.insert(body.end(), {1, 1, static_cast<std::uint8_t>(inner.size())});  // payload size
   body.push_back(0);
   body.insert(body.end(), inner.begin(), inner.end());
-  auto ev = dec.decode(event(kTransactionPayload, body, true));
+  auto ev = dec.decode(kept(event(kTransactionPayload, body, true)));
   REQUIRE(ev.ok());
   auto* p = ev->as<TransactionPayloadEvent>();
   REQUIRE(p);
@@ -561,7 +570,7 @@ TEST_CASE("TRANSACTION_PAYLOAD with compression NONE yields its inner events") {
   CHECK(x->as<XidEvent>()->xid == 99);
   // A payload that lies about its inner event size is corrupt.
   body[body.size() - inner.size() + 9] = 0xFF;
-  CHECK_FALSE(dec.decode(event(kTransactionPayload, body, true)).ok());
+  CHECK_FALSE(dec.decode(kept(event(kTransactionPayload, body, true))).ok());
 }
 
 TEST_CASE("PARTIAL_UPDATE_ROWS: JSON diffs in the after image apply to the before image") {
@@ -571,7 +580,7 @@ TEST_CASE("PARTIAL_UPDATE_ROWS: JSON diffs in the after image apply to the befor
   le(tm, 9, 6);
   le(tm, 1, 2);
   tm.insert(tm.end(), {1, 'd', 0, 1, 'p', 0, 2, kLong, kJson, 1, 4, 0x02});
-  auto t = dec.decode(event(kTableMap, tm, true));
+  auto t = dec.decode(kept(event(kTableMap, tm, true)));
   REQUIRE(t.ok());
   auto map = t->as<TableMapEvent>()->map;
   row::TableShape shape;
@@ -601,7 +610,7 @@ TEST_CASE("PARTIAL_UPDATE_ROWS: JSON diffs in the after image apply to the befor
   const Buf diff = {0, 3, '$', '.', 'a', 3, 0x05, 0x1A, 0x00};
   le(body, diff.size(), 4);  // the diff vector's length is always 4 bytes
   body.insert(body.end(), diff.begin(), diff.end());
-  auto ev = dec.decode(event(kPartialUpdateRows, body, true));
+  auto ev = dec.decode(kept(event(kPartialUpdateRows, body, true)));
   REQUIRE(ev.ok());
   const RowsEvent* rows = ev->as<RowsEvent>();
   REQUIRE(rows);
