@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "schema/column_types.hpp"
+
 namespace dumpr::mysql {
 
 namespace {
@@ -78,46 +80,31 @@ Result<TableDefinition> describe_table(Connection& c, const std::string& db,
     const std::string column_type = r[2].value_or("");
     const bool is_unsigned = column_type.find("unsigned") != std::string::npos;
     col.collation = static_cast<std::uint16_t>(to_uint(r[6]));
-    if (type == "tinyint" || type == "smallint" || type == "mediumint" || type == "int" ||
-        type == "bigint")
-      col.kind = is_unsigned ? Kind::unsigned_int : Kind::signed_int;
-    else if (type == "year")
-      col.kind = Kind::year;
-    else if (type == "bit") {
-      col.kind = Kind::bit;
-      col.bits = static_cast<std::uint16_t>(to_uint(r[3]));
-    } else if (type == "float")
-      col.kind = Kind::float32;
-    else if (type == "double" || type == "real")
-      col.kind = Kind::float64;
-    else if (type == "decimal") {
-      col.kind = Kind::decimal;
-      col.precision = static_cast<std::uint8_t>(to_uint(r[3]));
-      col.scale = static_cast<std::uint8_t>(to_uint(r[4]));
-    } else if (type == "date")
-      col.kind = Kind::date;
-    else if (type == "datetime" || type == "timestamp" || type == "time") {
-      col.kind = type == "datetime"    ? Kind::datetime
-                 : type == "timestamp" ? Kind::timestamp
-                                       : Kind::time;
-      col.fsp = static_cast<std::uint8_t>(to_uint(r[5]));
-    } else if (type == "enum" || type == "set") {
-      col.kind = type == "enum" ? Kind::enumeration : Kind::set;
-      col.members = parse_members(column_type);
-    } else if (type == "json")
-      col.kind = Kind::json;
-    else if (type == "uuid" || type == "inet4" || type == "inet6") {
-      col.kind = Kind::server_text;
-      col.type_name = type;
-    } else if (type == "geometry" || type == "point" || type == "linestring" || type == "polygon" ||
-               type == "multipoint" || type == "multilinestring" || type == "multipolygon" ||
-               type == "geometrycollection" || type == "geomcollection")
-      col.kind = Kind::geometry;
-    else if (type == "binary" || type == "varbinary" || type == "tinyblob" || type == "blob" ||
-             type == "mediumblob" || type == "longblob" || type == "vector")
-      col.kind = Kind::binary;
-    else
-      col.kind = col.collation == 63 ? Kind::binary : Kind::text;
+    col.kind = schema::kind_of_type(type, is_unsigned, col.collation)
+                   .value_or(col.collation == 63 ? Kind::binary : Kind::text);
+    switch (col.kind) {
+      case Kind::bit:
+        col.bits = static_cast<std::uint16_t>(to_uint(r[3]));
+        break;
+      case Kind::decimal:
+        col.precision = static_cast<std::uint8_t>(to_uint(r[3]));
+        col.scale = static_cast<std::uint8_t>(to_uint(r[4]));
+        break;
+      case Kind::datetime:
+      case Kind::timestamp:
+      case Kind::time:
+        col.fsp = static_cast<std::uint8_t>(to_uint(r[5]));
+        break;
+      case Kind::enumeration:
+      case Kind::set:
+        col.members = parse_members(column_type);
+        break;
+      case Kind::server_text:
+        col.type_name = type;
+        break;
+      default:
+        break;
+    }
     for (const std::string& j : json_checked)
       if (j == col.name) col.kind = Kind::json;
     def.columns.push_back(std::move(col));

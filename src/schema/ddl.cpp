@@ -5,6 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "schema/column_types.hpp"
+
 namespace dumpr::schema {
 
 namespace {
@@ -303,60 +305,44 @@ row::Column Parser::column_def(std::string name, std::uint16_t table_collation, 
       ++i_;  // NOT NULL, DEFAULT x, AUTO_INCREMENT, COMMENT 'x', INVISIBLE, GENERATED ... AS (..)
     }
   }
-  if (type == "tinyint" || type == "smallint" || type == "mediumint" || type == "int" ||
-      type == "integer" || type == "bigint" || type == "int1" || type == "int2" || type == "int3" ||
-      type == "int4" || type == "int8" || type == "middleint") {
-    c.kind = is_unsigned ? Kind::unsigned_int : Kind::signed_int;
-  } else if (type == "bool" || type == "boolean") {
-    c.kind = Kind::signed_int;
-  } else if (type == "serial") {
-    c.kind = Kind::unsigned_int;
-  } else if (type == "year") {
-    c.kind = Kind::year;
-  } else if (type == "bit") {
-    c.kind = Kind::bit;
-    c.bits = static_cast<std::uint16_t>(arg(0, 1));
-  } else if (type == "float" || type == "float4") {
-    c.kind = args.size() == 1 && arg(0, 0) > 24 ? Kind::float64 : Kind::float32;
-  } else if (type == "double" || type == "real" || type == "float8") {
-    c.kind = Kind::float64;
-  } else if (type == "decimal" || type == "dec" || type == "numeric" || type == "fixed") {
-    c.kind = Kind::decimal;
-    c.precision = static_cast<std::uint8_t>(arg(0, 10));
-    c.scale = static_cast<std::uint8_t>(arg(1, 0));
-  } else if (type == "date") {
-    c.kind = Kind::date;
-  } else if (type == "datetime" || type == "timestamp" || type == "time") {
-    c.kind = type == "datetime"    ? Kind::datetime
-             : type == "timestamp" ? Kind::timestamp
-                                   : Kind::time;
-    c.fsp = static_cast<std::uint8_t>(arg(0, 0));
-  } else if (type == "enum" || type == "set") {
-    c.kind = type == "enum" ? Kind::enumeration : Kind::set;
-    c.members = args;
-    c.collation = text_collation(charset, collate, binary_attr, table_collation);
-  } else if (type == "json") {
-    c.kind = Kind::json;
-    c.collation = 46;  // utf8mb4_bin, as both servers store JSON text
-  } else if (type == "uuid" || type == "inet4" || type == "inet6") {
-    c.kind = Kind::server_text;
-    c.type_name = type;
-  } else if (type == "geometry" || type == "point" || type == "linestring" || type == "polygon" ||
-             type == "multipoint" || type == "multilinestring" || type == "multipolygon" ||
-             type == "geometrycollection" || type == "geomcollection") {
-    c.kind = Kind::geometry;
-  } else if (type == "binary" || type == "varbinary" || type == "tinyblob" || type == "blob" ||
-             type == "mediumblob" || type == "longblob" || type == "vector") {
-    c.kind = Kind::binary;
-    c.collation = 63;
-  } else if (type == "char" || type == "varchar" || type == "tinytext" || type == "text" ||
-             type == "mediumtext" || type == "longtext" || type == "nchar" || type == "nvarchar" ||
-             type == "varchar2" || type == "character" || type == "long" || type == "clob") {
-    if ((type == "nchar" || type == "nvarchar") && charset.empty()) charset = "utf8mb3";
-    c.collation = text_collation(charset, collate, binary_attr, table_collation);
-    c.kind = c.collation == 63 ? Kind::binary : Kind::text;
-  } else {
-    fail("column type " + type);
+  if ((type == "nchar" || type == "nvarchar") && charset.empty()) charset = "utf8mb3";
+  std::optional<Kind> kind =
+      kind_of_type(type, is_unsigned || type == "serial", 0, args.size() == 1 ? arg(0, 0) : 0);
+  if (!kind) fail("column type " + type);
+  c.kind = *kind;
+  switch (c.kind) {
+    case Kind::bit:
+      c.bits = static_cast<std::uint16_t>(arg(0, 1));
+      break;
+    case Kind::decimal:
+      c.precision = static_cast<std::uint8_t>(arg(0, 10));
+      c.scale = static_cast<std::uint8_t>(arg(1, 0));
+      break;
+    case Kind::datetime:
+    case Kind::timestamp:
+    case Kind::time:
+      c.fsp = static_cast<std::uint8_t>(arg(0, 0));
+      break;
+    case Kind::enumeration:
+    case Kind::set:
+      c.members = args;
+      c.collation = text_collation(charset, collate, binary_attr, table_collation);
+      break;
+    case Kind::json:
+      c.collation = 46;  // utf8mb4_bin, as both servers store JSON text
+      break;
+    case Kind::server_text:
+      c.type_name = type;
+      break;
+    case Kind::binary:
+      c.collation = 63;
+      break;
+    case Kind::text:
+      c.collation = text_collation(charset, collate, binary_attr, table_collation);
+      if (c.collation == 63) c.kind = Kind::binary;
+      break;
+    default:
+      break;
   }
   return c;
 }
