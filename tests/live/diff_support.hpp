@@ -18,73 +18,8 @@ using dumpr_live::RunOptions;
 using dumpr_live::RunResult;
 
 // ---------------------------------------------------------------------------------------------
-// A root connection over a unix socket. Failures throw: doctest reports the message, and a
-// writer thread catches it and hands it to the test.
-
-class Client {
- public:
-  explicit Client(const std::string& socket, const std::string& database = "") {
-    m_.reset(mysql_init(nullptr));
-    if (!m_) throw std::runtime_error("mysql_init failed");
-    mysql_optionsv(m_.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (!mysql_real_connect(m_.get(), nullptr, "root", nullptr,
-                            database.empty() ? nullptr : database.c_str(), 0, socket.c_str(),
-                            CLIENT_MULTI_STATEMENTS))
-      throw std::runtime_error("cannot connect as root over " + socket + ": " +
-                               mysql_error(m_.get()));
-  }
-
-  // Runs one or more statements; throws on the first error.
-  void exec(std::string_view sql) {
-    if (try_exec(sql) != 0)
-      throw std::runtime_error("SQL failed: " + std::string(sql.substr(0, 600)) + "\n  -> " +
-                               mysql_error(m_.get()));
-  }
-
-  // The server's error number of the first failing statement, or 0.
-  unsigned try_exec(std::string_view sql) {
-    if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0) return mysql_errno(m_.get());
-    int more = 0;
-    do {
-      if (MYSQL_RES* res = mysql_store_result(m_.get())) mysql_free_result(res);
-      more = mysql_next_result(m_.get());
-      if (more > 0) return mysql_errno(m_.get());
-    } while (more == 0);
-    return 0;
-  }
-
-  std::vector<Row> query(std::string_view sql) {
-    if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0)
-      throw std::runtime_error("SQL failed: " + std::string(sql.substr(0, 600)) + "\n  -> " +
-                               mysql_error(m_.get()));
-    std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> res(mysql_store_result(m_.get()),
-                                                                 &mysql_free_result);
-    std::vector<Row> rows;
-    if (!res) return rows;
-    unsigned n = mysql_num_fields(res.get());
-    while (MYSQL_ROW r = mysql_fetch_row(res.get())) {
-      unsigned long* len = mysql_fetch_lengths(res.get());
-      Row row;
-      for (unsigned i = 0; i < n; ++i)
-        row.push_back(r[i] ? std::optional<std::string>(std::string(r[i], len[i])) : std::nullopt);
-      rows.push_back(std::move(row));
-    }
-    return rows;
-  }
-
-  std::string scalar(std::string_view sql) {
-    auto rows = query(sql);
-    if (rows.empty() || rows[0].empty() || !rows[0][0])
-      throw std::runtime_error("SQL returned no value: " + std::string(sql));
-    return *rows[0][0];
-  }
-
- private:
-  struct Closer {
-    void operator()(MYSQL* m) const { mysql_close(m); }
-  };
-  std::unique_ptr<MYSQL, Closer> m_;
-};
+// A root connection over a unix socket: dumpr_live::Client.
+using dumpr_live::Client;
 
 // ---------------------------------------------------------------------------------------------
 // Processes with stdout in a file: run to completion, or in the background and killed.
