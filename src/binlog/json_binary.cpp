@@ -60,6 +60,61 @@ void put_base64_body(row::JsonOut& out, Bytes data) {
   }
 }
 
+// One object or array (json_binary.h "Container layout"): element count and byte size (2 bytes
+// each when small, 4 when large), key entries (offset, length) for objects, value entries (type,
+// then the value inline or its offset), then keys and values. Checked once in parse(); entry()
+// gives element i to both readers below (text, and the tree for partial updates).
+struct Container {
+  bool large = false, object = false;
+  std::size_t w = 2;
+  std::uint64_t count = 0, size = 0, header = 0;
+  Bytes body;
+
+  bool parse(std::uint8_t type, Bytes data) {
+    large = type == kLargeObject || type == kLargeArray;
+    object = type == kSmallObject || type == kLargeObject;
+    w = large ? 4 : 2;
+    ByteReader r(data);
+    count = r.uint_le(w);
+    size = r.uint_le(w);
+    if (!r.ok() || size > data.size() || size < 2 * w) return false;
+    body = data.first(static_cast<std::size_t>(size));
+    header = 2 * w + count * ((object ? key_entry() : 0) + value_entry());
+    return count <= size && header <= size;
+  }
+
+  // Element i: its key (objects only), its value's type and the value's bytes.
+  bool entry(std::uint64_t i, std::string_view& key, std::uint8_t& vt, Bytes& value) const {
+    if (object) {
+      ByteReader k(body.subspan(static_cast<std::size_t>(2 * w + i * key_entry())));
+      const std::uint64_t off = k.uint_le(w);
+      const std::uint64_t len = k.u16();
+      if (!k.ok() || off > size || len > size - off) return false;
+      key = as_chars(body.subspan(static_cast<std::size_t>(off), static_cast<std::size_t>(len)));
+    }
+    const std::size_t ve =
+        static_cast<std::size_t>(2 * w + (object ? count * key_entry() : 0) + i * value_entry());
+    ByteReader v(body.subspan(ve));
+    vt = v.u8();
+    if (!v.ok()) return false;
+    const bool inlined = vt == kLiteral || vt == kInt16 || vt == kUint16 ||
+                         (large && (vt == kInt32 || vt == kUint32));
+    if (inlined) {
+      if (ve + 1 + w > body.size()) return false;
+      value = body.subspan(ve + 1, w);
+      return true;
+    }
+    const std::uint64_t off = v.uint_le(w);
+    if (!v.ok() || off >= size || off < header) return false;
+    value = body.subspan(static_cast<std::size_t>(off));
+    return true;
+  }
+
+ private:
+  std::size_t key_entry() const { return w + 2; }
+  std::size_t value_entry() const { return 1 + w; }
+};
+
 class JsonDecoder {
  public:
   explicit JsonDecoder(row::JsonOut& out) : out_(out) {}
@@ -162,45 +217,22 @@ class JsonDecoder {
   }
 
   bool container(std::uint8_t type, Bytes data, int depth) {
-    const bool large = type == kLargeObject || type == kLargeArray;
-    const bool object = type == kSmallObject || type == kLargeObject;
-    const std::size_t w = large ? 4 : 2;
-    ByteReader r(data);
-    const std::uint64_t count = r.uint_le(w);
-    const std::uint64_t size = r.uint_le(w);
-    if (!r.ok() || size > data.size() || size < 2 * w) return false;
-    Bytes body = data.first(static_cast<std::size_t>(size));
-    const std::size_t key_entry = w + 2, value_entry = 1 + w;
-    const std::uint64_t header = 2 * w + count * ((object ? key_entry : 0) + value_entry);
-    if (count > size || header > size) return false;
-    out_.put(object ? '{' : '[');
-    for (std::uint64_t i = 0; i < count; ++i) {
+    Container c;
+    if (!c.parse(type, data)) return false;
+    out_.put(c.object ? '{' : '[');
+    for (std::uint64_t i = 0; i < c.count; ++i) {
+      std::string_view key;
+      std::uint8_t vt;
+      Bytes v;
+      if (!c.entry(i, key, vt, v)) return false;
       if (i) out_.put(',');
-      if (object) {
-        ByteReader k(body.subspan(static_cast<std::size_t>(2 * w + i * key_entry)));
-        const std::uint64_t off = k.uint_le(w);
-        const std::uint64_t len = k.u16();
-        if (!k.ok() || off > size || len > size - off) return false;
-        out_.put_string(
-            as_chars(body.subspan(static_cast<std::size_t>(off), static_cast<std::size_t>(len))));
+      if (c.object) {
+        out_.put_string(key);
         out_.put(':');
       }
-      const std::size_t ve =
-          static_cast<std::size_t>(2 * w + (object ? count * key_entry : 0) + i * value_entry);
-      ByteReader v(body.subspan(ve));
-      const std::uint8_t vt = v.u8();
-      if (!v.ok()) return false;
-      const bool inlined = vt == kLiteral || vt == kInt16 || vt == kUint16 ||
-                           (large && (vt == kInt32 || vt == kUint32));
-      if (inlined) {
-        if (!value(vt, body.subspan(ve + 1, w), depth + 1)) return false;
-      } else {
-        const std::uint64_t off = v.uint_le(w);
-        if (!v.ok() || off >= size || off < header) return false;
-        if (!value(vt, body.subspan(static_cast<std::size_t>(off)), depth + 1)) return false;
-      }
+      if (!value(vt, v, depth + 1)) return false;
     }
-    out_.put(object ? '}' : ']');
+    out_.put(c.object ? '}' : ']');
     return true;
   }
 
@@ -280,44 +312,17 @@ struct Node {
 bool to_node(std::uint8_t type, Bytes data, int depth, Node& n);
 
 bool container_to_node(std::uint8_t type, Bytes data, int depth, Node& n) {
-  const bool large = type == kLargeObject || type == kLargeArray;
-  const bool object = type == kSmallObject || type == kLargeObject;
-  const std::size_t w = large ? 4 : 2;
-  ByteReader r(data);
-  const std::uint64_t count = r.uint_le(w);
-  const std::uint64_t size = r.uint_le(w);
-  if (!r.ok() || size > data.size() || size < 2 * w) return false;
-  Bytes body = data.first(static_cast<std::size_t>(size));
-  const std::size_t key_entry = w + 2, value_entry = 1 + w;
-  const std::uint64_t header = 2 * w + count * ((object ? key_entry : 0) + value_entry);
-  if (count > size || header > size) return false;
-  n.kind = object ? Node::Kind::object : Node::Kind::array;
-  for (std::uint64_t i = 0; i < count; ++i) {
-    std::string key;
-    if (object) {
-      ByteReader k(body.subspan(static_cast<std::size_t>(2 * w + i * key_entry)));
-      const std::uint64_t off = k.uint_le(w);
-      const std::uint64_t len = k.u16();
-      if (!k.ok() || off > size || len > size - off) return false;
-      key = std::string(
-          as_chars(body.subspan(static_cast<std::size_t>(off), static_cast<std::size_t>(len))));
-    }
-    const std::size_t ve =
-        static_cast<std::size_t>(2 * w + (object ? count * key_entry : 0) + i * value_entry);
-    ByteReader v(body.subspan(ve));
-    const std::uint8_t vt = v.u8();
-    if (!v.ok()) return false;
-    const bool inlined = vt == kLiteral || vt == kInt16 || vt == kUint16 ||
-                         (large && (vt == kInt32 || vt == kUint32));
+  Container c;
+  if (!c.parse(type, data)) return false;
+  n.kind = c.object ? Node::Kind::object : Node::Kind::array;
+  for (std::uint64_t i = 0; i < c.count; ++i) {
+    std::string_view key;
+    std::uint8_t vt;
+    Bytes v;
+    if (!c.entry(i, key, vt, v)) return false;
     Node child;
-    if (inlined) {
-      if (!to_node(vt, body.subspan(ve + 1, w), depth + 1, child)) return false;
-    } else {
-      const std::uint64_t off = v.uint_le(w);
-      if (!v.ok() || off >= size || off < header) return false;
-      if (!to_node(vt, body.subspan(static_cast<std::size_t>(off)), depth + 1, child)) return false;
-    }
-    if (object) n.keys.push_back(std::move(key));
+    if (!to_node(vt, v, depth + 1, child)) return false;
+    if (c.object) n.keys.emplace_back(key);
     n.elems.push_back(std::move(child));
   }
   return true;
