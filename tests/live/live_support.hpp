@@ -74,44 +74,59 @@ inline const ServerEnv& server() {
 
 using Row = std::vector<std::optional<std::string>>;
 
-class Sql {
+// ---------------------------------------------------------------------------------------------
+// A connection over a unix socket (root unless told otherwise). Failures throw: doctest reports
+// the message, and a writer thread catches it and hands it to the test.
+
+class Client {
  public:
-  // Root over the socket, or another user with a password.
-  explicit Sql(const std::string& user = "", const std::string& password = "") {
-    const ServerEnv& env = server();
+  explicit Client(const std::string& socket, const std::string& database = "",
+                  const std::string& user = "root", const std::string& password = "") {
     m_.reset(mysql_init(nullptr));
-    REQUIRE(m_);
+    if (!m_) throw std::runtime_error("mysql_init failed");
     mysql_optionsv(m_.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    const std::string& u = user.empty() ? env.root_user : user;
-    if (!mysql_real_connect(m_.get(), nullptr, u.c_str(),
-                            password.empty() ? nullptr : password.c_str(), nullptr, 0,
-                            env.socket.c_str(), 0))
-      FAIL("cannot connect as " << u << " over " << env.socket << ": "
-                                << std::string(mysql_error(m_.get()))
-                                << " (start the sandbox: eval \"$(scripts/sandbox start)\")");
+    if (!mysql_real_connect(m_.get(), nullptr, user.c_str(),
+                            password.empty() ? nullptr : password.c_str(),
+                            database.empty() ? nullptr : database.c_str(), 0, socket.c_str(),
+                            CLIENT_MULTI_STATEMENTS))
+      throw std::runtime_error("cannot connect as " + user + " over " + socket + ": " +
+                               mysql_error(m_.get()));
   }
 
   MYSQL* get() { return m_.get(); }
 
-  void exec(std::string_view sql) {
-    if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0)
-      FAIL("SQL failed: " << sql << "\n  -> " << std::string(mysql_error(m_.get())));
-    // Drain any result (SHOW, SELECT run through exec).
-    MYSQL_RES* res = mysql_store_result(m_.get());
-    if (res) mysql_free_result(res);
+  std::string quote(std::string_view s) {
+    std::string out(s.size() * 2 + 3, '\0');
+    out[0] = '\'';
+    unsigned long n = mysql_real_escape_string(m_.get(), out.data() + 1, s.data(), s.size());
+    out.resize(n + 1);
+    out += '\'';
+    return out;
   }
 
-  // Like exec, but returns the server's error number (0 on success) instead of failing.
+  // Runs one or more statements; throws on the first error.
+  void exec(std::string_view sql) {
+    if (try_exec(sql) != 0)
+      throw std::runtime_error("SQL failed: " + std::string(sql.substr(0, 600)) + "\n  -> " +
+                               mysql_error(m_.get()));
+  }
+
+  // The server's error number of the first failing statement, or 0.
   unsigned try_exec(std::string_view sql) {
     if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0) return mysql_errno(m_.get());
-    MYSQL_RES* res = mysql_store_result(m_.get());
-    if (res) mysql_free_result(res);
+    int more = 0;
+    do {
+      if (MYSQL_RES* res = mysql_store_result(m_.get())) mysql_free_result(res);
+      more = mysql_next_result(m_.get());
+      if (more > 0) return mysql_errno(m_.get());
+    } while (more == 0);
     return 0;
   }
 
   std::vector<Row> query(std::string_view sql) {
     if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0)
-      FAIL("SQL failed: " << sql << "\n  -> " << std::string(mysql_error(m_.get())));
+      throw std::runtime_error("SQL failed: " + std::string(sql.substr(0, 600)) + "\n  -> " +
+                               mysql_error(m_.get()));
     std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> res(mysql_store_result(m_.get()),
                                                                  &mysql_free_result);
     std::vector<Row> rows;
@@ -127,20 +142,11 @@ class Sql {
     return rows;
   }
 
-  // The first column of the first row; fails when there is none or it is NULL.
   std::string scalar(std::string_view sql) {
     auto rows = query(sql);
-    if (rows.empty() || rows[0].empty() || !rows[0][0]) FAIL("SQL returned no value: " << sql);
+    if (rows.empty() || rows[0].empty() || !rows[0][0])
+      throw std::runtime_error("SQL returned no value: " + std::string(sql));
     return *rows[0][0];
-  }
-
-  std::string quote(std::string_view s) {
-    std::string out(s.size() * 2 + 3, '\0');
-    out[0] = '\'';
-    unsigned long n = mysql_real_escape_string(m_.get(), out.data() + 1, s.data(), s.size());
-    out.resize(n + 1);
-    out += '\'';
-    return out;
   }
 
  private:
@@ -148,6 +154,61 @@ class Sql {
     void operator()(MYSQL* m) const { mysql_close(m); }
   };
   std::unique_ptr<MYSQL, Closer> m_;
+};
+
+// The test sandbox (DUMPR_TEST_SOCKET) through a Client, failing the test instead of throwing.
+class Sql {
+ public:
+  // Root over the socket, or another user with a password.
+  explicit Sql(const std::string& user = "", const std::string& password = "")
+      : c_(connect(user, password)) {}
+
+  MYSQL* get() { return c_.get(); }
+
+  void exec(std::string_view sql) {
+    try {
+      c_.exec(sql);
+    } catch (const std::exception& e) {
+      FAIL(e.what());
+    }
+  }
+
+  // Like exec, but returns the server's error number (0 on success) instead of failing.
+  unsigned try_exec(std::string_view sql) { return c_.try_exec(sql); }
+
+  std::vector<Row> query(std::string_view sql) {
+    try {
+      return c_.query(sql);
+    } catch (const std::exception& e) {
+      FAIL(e.what());
+    }
+    return {};
+  }
+
+  // The first column of the first row; fails when there is none or it is NULL.
+  std::string scalar(std::string_view sql) {
+    try {
+      return c_.scalar(sql);
+    } catch (const std::exception& e) {
+      FAIL(e.what());
+    }
+    return {};
+  }
+
+  std::string quote(std::string_view s) { return c_.quote(s); }
+
+ private:
+  static Client connect(const std::string& user, const std::string& password) {
+    const ServerEnv& env = server();
+    try {
+      return Client(env.socket, "", user.empty() ? env.root_user : user, password);
+    } catch (const std::exception& e) {
+      FAIL(e.what() << " (start the sandbox: eval \"$(scripts/sandbox start)\")");
+    }
+    throw std::logic_error("unreachable");
+  }
+
+  Client c_;
 };
 
 // A database of the test's own, dropped and created fresh, dropped again at the end.
@@ -571,74 +632,5 @@ inline std::string base64(std::string_view bytes) {
   }
   return out;
 }
-
-// ---------------------------------------------------------------------------------------------
-// A root connection over a unix socket. Failures throw: doctest reports the message, and a
-// writer thread catches it and hands it to the test.
-
-class Client {
- public:
-  explicit Client(const std::string& socket, const std::string& database = "") {
-    m_.reset(mysql_init(nullptr));
-    if (!m_) throw std::runtime_error("mysql_init failed");
-    mysql_optionsv(m_.get(), MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    if (!mysql_real_connect(m_.get(), nullptr, "root", nullptr,
-                            database.empty() ? nullptr : database.c_str(), 0, socket.c_str(),
-                            CLIENT_MULTI_STATEMENTS))
-      throw std::runtime_error("cannot connect as root over " + socket + ": " +
-                               mysql_error(m_.get()));
-  }
-
-  // Runs one or more statements; throws on the first error.
-  void exec(std::string_view sql) {
-    if (try_exec(sql) != 0)
-      throw std::runtime_error("SQL failed: " + std::string(sql.substr(0, 600)) + "\n  -> " +
-                               mysql_error(m_.get()));
-  }
-
-  // The server's error number of the first failing statement, or 0.
-  unsigned try_exec(std::string_view sql) {
-    if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0) return mysql_errno(m_.get());
-    int more = 0;
-    do {
-      if (MYSQL_RES* res = mysql_store_result(m_.get())) mysql_free_result(res);
-      more = mysql_next_result(m_.get());
-      if (more > 0) return mysql_errno(m_.get());
-    } while (more == 0);
-    return 0;
-  }
-
-  std::vector<Row> query(std::string_view sql) {
-    if (mysql_real_query(m_.get(), sql.data(), sql.size()) != 0)
-      throw std::runtime_error("SQL failed: " + std::string(sql.substr(0, 600)) + "\n  -> " +
-                               mysql_error(m_.get()));
-    std::unique_ptr<MYSQL_RES, decltype(&mysql_free_result)> res(mysql_store_result(m_.get()),
-                                                                 &mysql_free_result);
-    std::vector<Row> rows;
-    if (!res) return rows;
-    unsigned n = mysql_num_fields(res.get());
-    while (MYSQL_ROW r = mysql_fetch_row(res.get())) {
-      unsigned long* len = mysql_fetch_lengths(res.get());
-      Row row;
-      for (unsigned i = 0; i < n; ++i)
-        row.push_back(r[i] ? std::optional<std::string>(std::string(r[i], len[i])) : std::nullopt);
-      rows.push_back(std::move(row));
-    }
-    return rows;
-  }
-
-  std::string scalar(std::string_view sql) {
-    auto rows = query(sql);
-    if (rows.empty() || rows[0].empty() || !rows[0][0])
-      throw std::runtime_error("SQL returned no value: " + std::string(sql));
-    return *rows[0][0];
-  }
-
- private:
-  struct Closer {
-    void operator()(MYSQL* m) const { mysql_close(m); }
-  };
-  std::unique_ptr<MYSQL, Closer> m_;
-};
 
 }  // namespace dumpr_live
