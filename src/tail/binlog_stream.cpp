@@ -223,7 +223,7 @@ struct BinlogStream::Impl {
   Result<bool> read_event();  // false: the input ended
   Status handle(const Event& ev, std::uint64_t event_start, bool inner_event);
   Status step();
-  Status begin_txn(std::uint64_t event_start);
+  void begin_txn(std::uint64_t event_start);
   void commit();
   Result<TableState*> table_for(const binlog::RowsEvent& rows);
   Status build_table(TableState& t);
@@ -487,7 +487,7 @@ Result<bool> BinlogStream::Impl::read_event() {
   }
 }
 
-Status BinlogStream::Impl::begin_txn(std::uint64_t event_start) {
+void BinlogStream::Impl::begin_txn(std::uint64_t event_start) {
   if (!in_txn) {
     in_txn = true;
     seen_begin = false;
@@ -497,7 +497,6 @@ Status BinlogStream::Impl::begin_txn(std::uint64_t event_start) {
     txn_gtid.clear();
     released_in_txn = 0;
   }
-  return {};
 }
 
 void BinlogStream::Impl::commit() {
@@ -531,20 +530,20 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     return {};
   }
   if (const auto* g = ev.as<MariaGtidEvent>()) {
-    DUMPR_TRY(begin_txn(event_start));
+    begin_txn(event_start);
     txn_gtid = g->to_string();
     standalone = g->standalone();
     seen_begin = !standalone;  // MariaDB logs no BEGIN: a non-standalone GTID is the BEGIN
     return {};
   }
   if (const auto* g = ev.as<MysqlGtidEvent>()) {
-    DUMPR_TRY(begin_txn(event_start));
+    begin_txn(event_start);
     if (!g->anonymous) txn_gtid = g->to_string();
     return {};
   }
   if (const auto* q = ev.as<QueryEvent>()) {
     if (starts_with_word(q->query, "BEGIN") || starts_with_word(q->query, "XA START")) {
-      DUMPR_TRY(begin_txn(event_start));
+      begin_txn(event_start);
       seen_begin = true;
       return {};
     }
@@ -571,18 +570,17 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     tables.clear();
     DUMPR_TRY(refresh_after_ddl(q->db, q->query));
     if (!seen_begin) {
-      DUMPR_TRY(begin_txn(event_start));
+      begin_txn(event_start);
       commit();
     }
     return {};
   }
   if (ev.as<XidEvent>() || ev.as<XaPrepareEvent>()) {
-    DUMPR_TRY(begin_txn(event_start));
+    begin_txn(event_start);
     commit();
     return {};
   }
-  if (const auto* h = ev.as<HeartbeatEvent>()) {
-    (void)h;
+  if (ev.as<HeartbeatEvent>()) {
     Out& o = push(TailEvent::Kind::heartbeat);
     o.time = ev.header.timestamp;
     return {};
@@ -596,7 +594,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     auto t = table_for(*rows_ev);
     if (!t) return t.take_error();
     if (!*t) return {};
-    if (!in_txn) DUMPR_TRY(begin_txn(event_start));
+    if (!in_txn) begin_txn(event_start);
     rows_table = *t;
     rows_time = ev.header.timestamp;
     rows.emplace(*rows_ev, *rows_table->plan);
@@ -873,9 +871,7 @@ void BinlogStream::Impl::rollback_to(std::string_view name) {
 }
 
 Status BinlogStream::Impl::decode_next_row() {
-  const binlog::RowsEvent& r = *event.as<binlog::RowsEvent>();
-  (void)r;
-  const auto* rows_ev = std::get_if<binlog::RowsEvent>(&event.body);
+  const auto* rows_ev = event.as<binlog::RowsEvent>();
   const bool has_before = rows_ev->has_before(), has_after = rows_ev->has_after();
   if (has_before) before.start(rows_table->shape);
   if (has_after) after.start(rows_table->shape);
