@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace dumpr::row {
 
 namespace {
@@ -35,11 +39,26 @@ void JsonOut::grow(std::size_t need) {
 }
 
 void JsonOut::escape_utf8(std::string_view s) {
-  // Worst case every byte becomes \u00XX (6 bytes).
-  char* out = reserve(s.size() * 6);
+  // Worst case every byte becomes \u00XX (6 bytes); at least 16 for the block copies.
+  char* out = reserve(s.size() * 6 + 16);
   char* o = out;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
+#if defined(__SSE2__)
+  // Whole blocks of 16 bytes that need no escape (UTF-8 sequences pass as they are).
+  while (end - p >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i hit =
+        _mm_or_si128(_mm_cmpeq_epi8(_mm_and_si128(x, _mm_set1_epi8(static_cast<char>(0xE0))),
+                                    _mm_setzero_si128()),
+                     _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')),
+                                  _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+    if (_mm_movemask_epi8(hit)) break;
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), x);
+    o += 16;
+    p += 16;
+  }
+#endif
   while (p < end) {
     // Copy runs of plain bytes quickly.
     const auto* run = p;
@@ -67,33 +86,42 @@ void JsonOut::escape_utf8(std::string_view s) {
 
 namespace {
 
-// True when none of the 8 bytes needs attention: no byte >= 0x80, < 0x20, '"' or '\\'.
-inline bool plain8(const unsigned char* p) {
-  std::uint64_t x;
-  std::memcpy(&x, p, 8);
-  constexpr std::uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-  const std::uint64_t below20 = (x - ones * 0x20) & ~x;
-  const std::uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
-  const std::uint64_t quote = (q - ones) & ~q, backslash = (b - ones) & ~b;
-  return ((x | below20 | quote | backslash) & high) == 0;
+// How many of the 16 bytes at p need no attention (no byte >= 0x80, < 0x20, '"' or '\\'); 16
+// when none does. Only for callers with 16 readable bytes at p.
+inline unsigned plain_prefix16(const unsigned char* p) {
+#if defined(__SSE2__)
+  const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Signed: bytes >= 0x80 are negative, so "< 0x20" catches them as well.
+  const __m128i hit = _mm_or_si128(
+      _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)),
+      _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('"')), _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))));
+  const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(hit));
+  return m ? static_cast<unsigned>(__builtin_ctz(m)) : 16;
+#else
+  unsigned k = 0;
+  while (k < 16 && p[k] >= 0x20 && p[k] < 0x80 && p[k] != '"' && p[k] != '\\') ++k;
+  return k;
+#endif
 }
 
 }  // namespace
 
 bool JsonOut::escape_utf8_validating(std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
-  // Worst case: every byte becomes \u00XX (6) or U+FFFD (3).
-  char* out = reserve(s.size() * 6);
+  // Worst case: every byte becomes \u00XX (6) or U+FFFD (3); at least 16 for the block copies.
+  char* out = reserve(s.size() * 6 + 16);
   char* o = out;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   bool bad = false;
   while (p < end) {
-    if (end - p >= 8 && plain8(p)) {
-      std::memcpy(o, p, 8);
-      o += 8;
-      p += 8;
-      continue;
+    if (end - p >= 16) {
+      // Copy 16 bytes, keep the plain ones; a whole block is the common case.
+      std::memcpy(o, p, 16);
+      const unsigned k = plain_prefix16(p);
+      o += k;
+      p += k;
+      if (k == 16) continue;
     }
     const unsigned char c = *p;
     if (c < 0x80) {
