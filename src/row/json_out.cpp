@@ -107,13 +107,17 @@ inline unsigned plain_prefix16(const unsigned char* p) {
 }  // namespace
 
 bool JsonOut::escape_utf8_validating(std::string_view s) {
+  char* out = reserve(escape_room(s.size()));
+  bool bad = false;
+  char* o = escape_utf8_validating_to(out, s, bad);
+  size_ += static_cast<std::size_t>(o - out);
+  return bad;
+}
+
+char* JsonOut::escape_utf8_validating_to(char* o, std::string_view s, bool& bad) {
   static constexpr char hex[] = "0123456789abcdef";
-  // Worst case: every byte becomes \u00XX (6) or U+FFFD (3); at least 16 for the block copies.
-  char* out = reserve(s.size() * 6 + 16);
-  char* o = out;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
-  bool bad = false;
   while (p < end) {
     if (end - p >= 16) {
       // Copy 16 bytes, keep the plain ones; a whole block is the common case.
@@ -176,8 +180,7 @@ bool JsonOut::escape_utf8_validating(std::string_view s) {
     }
     p += seen;
   }
-  size_ += static_cast<std::size_t>(o - out);
-  return bad;
+  return o;
 }
 
 }  // namespace dumpr::row

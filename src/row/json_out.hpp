@@ -74,6 +74,14 @@ class JsonOut {
   // subpart, as WHATWG's decoder takes it) becomes U+FFFD. One pass; returns true if any did.
   bool escape_utf8_validating(std::string_view bytes);
 
+  // The room escaping n bytes may take: each byte can become \u00XX (6) or U+FFFD (3), and the
+  // escapers copy whole 16-byte blocks.
+  static constexpr std::size_t escape_room(std::size_t n) { return n * 6 + 16; }
+  // escape_utf8_validating into o, which has escape_room(bytes.size()) bytes of room; returns
+  // the end of what it wrote and sets bad if any sequence was invalid. For writers that reserve
+  // once for a whole value (reserve(), then advance() by what was written).
+  static char* escape_utf8_validating_to(char* o, std::string_view bytes, bool& bad);
+
  private:
   void grow(std::size_t need);
 

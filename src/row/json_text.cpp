@@ -83,8 +83,12 @@ inline void append_utf8(std::string& s, std::uint32_t cp) {
 
 class Rewriter {
  public:
-  Rewriter(JsonOut& out, std::string_view in)
-      : out_(out), p_(reinterpret_cast<const unsigned char*>(in.data())), end_(p_ + in.size()) {}
+  // o has room for JsonOut::escape_room(in.size()) bytes: no piece of the output is longer than
+  // the escaped input it comes from.
+  Rewriter(char* o, std::string_view in)
+      : o_(o), p_(reinterpret_cast<const unsigned char*>(in.data())), end_(p_ + in.size()) {}
+
+  char* end_of_output() const { return o_; }
 
   // The whole input as one JSON value (white space around it allowed); nullptr on success,
   // otherwise what was wrong.
@@ -102,10 +106,10 @@ class Rewriter {
             case '{':
             case '[': {
               const unsigned char close = *p_ == '{' ? '}' : ']';
-              out_.put(static_cast<char>(*p_++));
+              *o_++ = static_cast<char>(*p_++);
               skip_ws();
               if (p_ < end_ && *p_ == close) {
-                out_.put(static_cast<char>(*p_++));
+                *o_++ = static_cast<char>(*p_++);
                 next = Next::after;
               } else {
                 if (depth == kMaxDepth) return "nested too deeply";
@@ -136,7 +140,7 @@ class Rewriter {
           if (const char* e = string()) return e;
           skip_ws();
           if (p_ == end_ || *p_ != ':') return "':' is missing after an object key";
-          out_.put(':');
+          *o_++ = ':';
           ++p_;
           skip_ws();
           next = Next::value;
@@ -146,12 +150,12 @@ class Rewriter {
           if (depth == 0) return p_ == end_ ? nullptr : "text follows the value";
           if (p_ == end_) return "the text ends inside an array or object";
           if (*p_ == ',') {
-            out_.put(',');
+            *o_++ = ',';
             ++p_;
             skip_ws();
             next = closers[depth - 1] == '}' ? Next::key : Next::value;
           } else if (*p_ == closers[depth - 1]) {
-            out_.put(static_cast<char>(*p_++));
+            *o_++ = static_cast<char>(*p_++);
             --depth;
           } else {
             return "',' or a closing bracket is missing";
@@ -170,7 +174,8 @@ class Rewriter {
     if (static_cast<std::size_t>(end_ - p_) < word.size() ||
         std::string_view(reinterpret_cast<const char*>(p_), word.size()) != word)
       return false;
-    out_.put(word);
+    std::memcpy(o_, word.data(), word.size());
+    o_ += word.size();
     p_ += word.size();
     return true;
   }
@@ -198,8 +203,8 @@ class Rewriter {
       if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
       if (!digits()) return "a number has no exponent digits";
     }
-    out_.put(std::string_view(reinterpret_cast<const char*>(start),
-                              static_cast<std::size_t>(p_ - start)));
+    std::memcpy(o_, start, static_cast<std::size_t>(p_ - start));
+    o_ += p_ - start;
     return nullptr;
   }
 
@@ -213,13 +218,10 @@ class Rewriter {
     if (*p_ == '"') {
       const std::size_t n = static_cast<std::size_t>(p_ - start);
       if (ascii) {  // printable ASCII, nothing to escape: copied with its quotes
-        char* o = out_.reserve(n + 2);
-        std::memcpy(o, start - 1, n + 2);
-        out_.advance(n + 2);
-      } else {
-        out_.put('"');
-        if (out_.escape_utf8_validating(span(start, p_))) return "a string is not valid UTF-8";
-        out_.put('"');
+        std::memcpy(o_, start - 1, n + 2);
+        o_ += n + 2;
+      } else if (const char* e = escaped(span(start, p_))) {
+        return e;
       }
       ++p_;
       return nullptr;
@@ -286,10 +288,16 @@ class Rewriter {
       }
     }
     ++p_;
-    out_.put('"');
-    if (out_.escape_utf8_validating(s)) return "a string is not valid UTF-8";
-    out_.put('"');
-    return nullptr;
+    return escaped(s);
+  }
+
+  // A string's value, quoted and escaped by JsonOut's rule.
+  const char* escaped(std::string_view value) {
+    bool bad = false;
+    *o_++ = '"';
+    o_ = JsonOut::escape_utf8_validating_to(o_, value, bad);
+    *o_++ = '"';
+    return bad ? "a string is not valid UTF-8" : nullptr;
   }
 
   bool hex4(std::uint32_t& cp) {
@@ -311,7 +319,7 @@ class Rewriter {
     return s;
   }
 
-  JsonOut& out_;
+  char* o_;
   const unsigned char* p_;
   const unsigned char* end_;
 };
@@ -319,11 +327,11 @@ class Rewriter {
 }  // namespace
 
 Status put_json_text(JsonOut& out, std::string_view json) {
-  const std::size_t mark = out.size();
-  if (const char* why = Rewriter(out, json).run()) {
-    out.truncate(mark);
+  char* start = out.reserve(JsonOut::escape_room(json.size()));
+  Rewriter w(start, json);
+  if (const char* why = w.run())
     return make_error(ErrorKind::corrupt, std::string("invalid JSON value: ") + why);
-  }
+  out.advance(static_cast<std::size_t>(w.end_of_output() - start));
   return {};
 }
 
