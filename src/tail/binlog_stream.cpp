@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <thread>
 #include <unordered_map>
 
@@ -43,12 +44,15 @@ struct TableState {
   std::vector<bool> warned;  // per column: a repaired value was reported
   row::TableShape shape;
   std::optional<binlog::DecodePlan> plan;
+  // The table's and database's names, interned: tuples in flight point at them.
+  const std::string* name = nullptr;
+  const std::string* db = nullptr;
 };
 
 struct Out {
   TailEvent::Kind kind = TailEvent::Kind::row;
   RowOp op = RowOp::upsert;
-  std::string table;
+  const std::string* table = nullptr;  // interned: lives as long as the stream
   row::JsonOut line;
   Position position;
   std::uint32_t time = 0;
@@ -183,7 +187,8 @@ struct BinlogStream::Impl {
   // The held tuple (prefix up to the metadata) and the output queue.
   bool has_held = false;
   row::JsonOut held;
-  std::string held_table, held_db;
+  const std::string* held_table = nullptr;  // interned names
+  const std::string* held_db = nullptr;
   RowOp held_op = RowOp::upsert;
   std::uint32_t held_time = 0;
   bool held_partial = false;
@@ -193,7 +198,8 @@ struct BinlogStream::Impl {
   struct Buffered {
     row::JsonOut prefix;
     RowOp op = RowOp::upsert;
-    std::string table, db;
+    const std::string* table = nullptr;  // interned names
+    const std::string* db = nullptr;
     std::uint32_t time = 0;
     bool partial = false;
     bool transactional = true;
@@ -207,6 +213,24 @@ struct BinlogStream::Impl {
   TailEvent current;
   bool ended = false;
 
+  // write_metadata's pieces of the last row (db is an interned name).
+  struct MetaCache {
+    bool valid = false;
+    std::uint32_t time = 0;
+    const std::string* db = nullptr;
+    std::string file, gtid;
+    row::JsonOut head, gtid_json;
+  } meta_cache;
+
+  // Names that tuples in flight point at; a set's nodes never move, and there are as many as
+  // tables seen.
+  std::set<std::string, std::less<>> interned;
+  const std::string& intern(std::string_view name) {
+    auto it = interned.find(name);
+    if (it == interned.end()) it = interned.emplace(name).first;
+    return *it;
+  }
+
   void warn(const std::string& m) {
     if (cfg.on_warning) cfg.on_warning(m);
   }
@@ -215,6 +239,7 @@ struct BinlogStream::Impl {
     if (out_size == outq.size()) outq.emplace_back();
     Out& o = outq[out_size++];
     o.kind = kind;
+    o.table = nullptr;
     o.line.clear();
     return o;
   }
@@ -711,6 +736,8 @@ Status BinlogStream::Impl::build_table(TableState& t) {
     history_json = history.to_json();
   }
   t.shape.table = m.table;
+  t.name = &intern(m.table);
+  t.db = &intern(m.database);
   t.shape.columns = std::move(cols);
   // The id: --id, else the table map's primary key, else the server's.
   std::vector<std::string> id_names;
@@ -749,18 +776,33 @@ Status BinlogStream::Impl::build_table(TableState& t) {
 void BinlogStream::Impl::write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
                                         const std::string& next_file, std::uint64_t next_pos,
                                         bool partial) {
-  o.put(std::string_view("{\"ts\":"));
-  row::put_datetime(o, ValueOptions{}, binlog::utc_parts(time), 0, true);
-  o.put(std::string_view(",\"db\":"));
-  o.put_string(db);
-  o.put(std::string_view(",\"next_file\":"));
-  o.put_string(next_file);
-  o.put(std::string_view(",\"next_position\":"));
-  row::put_uint(o, next_pos);
-  if (!txn_gtid.empty()) {
-    o.put(std::string_view(",\"gtid\":"));
-    o.put_string(txn_gtid);
+  // Rows of one event share all but next_position: the pieces around it are built once.
+  MetaCache& m = meta_cache;
+  if (!m.valid || m.time != time || m.db != &db || m.file != next_file) {
+    m.head.clear();
+    m.head.put(std::string_view("{\"ts\":"));
+    row::put_datetime(m.head, ValueOptions{}, binlog::utc_parts(time), 0, true);
+    m.head.put(std::string_view(",\"db\":"));
+    m.head.put_string(db);
+    m.head.put(std::string_view(",\"next_file\":"));
+    m.head.put_string(next_file);
+    m.head.put(std::string_view(",\"next_position\":"));
+    m.time = time;
+    m.db = &db;
+    m.file = next_file;
+    m.valid = true;
   }
+  if (m.gtid != txn_gtid) {
+    m.gtid = txn_gtid;
+    m.gtid_json.clear();
+    if (!txn_gtid.empty()) {
+      m.gtid_json.put(std::string_view(",\"gtid\":"));
+      m.gtid_json.put_string(txn_gtid);
+    }
+  }
+  o.put(m.head.view());
+  row::put_uint(o, next_pos);
+  o.put(m.gtid_json.view());
   if (partial) o.put(std::string_view(",\"partial\":true"));
   o.put('}');
 }
@@ -768,7 +810,7 @@ void BinlogStream::Impl::write_metadata(row::JsonOut& o, std::uint32_t time, con
 void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t next_pos) {
   Out& o = push(TailEvent::Kind::row);
   o.line.swap(held);
-  write_metadata(o.line, held_time, held_db, next_file, next_pos, held_partial);
+  write_metadata(o.line, held_time, *held_db, next_file, next_pos, held_partial);
   o.line.put(']');
   o.op = held_op;
   o.table = held_table;
@@ -781,8 +823,8 @@ void BinlogStream::Impl::hold(row::JsonOut& prefix, RowOp op, const std::string&
   if (has_held) release(txn_file, txn_pos);
   held.swap(prefix);
   held_op = op;
-  held_table = table;
-  held_db = db;
+  held_table = &table;
+  held_db = &db;
   held_time = time;
   held_partial = partial;
   has_held = true;
@@ -796,16 +838,16 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
   }
   const row::Op rop = op == RowOp::upsert ? row::Op::upsert : row::Op::erase;
   const bool partial = b.values() < rows_table->shape.columns.size();
-  const std::string& table = rows_table->shape.table;
-  const std::string& db = rows_table->map->database;
+  const std::string& table = *rows_table->name;
+  const std::string& db = *rows_table->db;
   if (!savepoints.empty()) {
     if (buffered_count == buffered.size()) buffered.emplace_back();
     Buffered& t = buffered[buffered_count++];
     t.prefix.clear();
     b.append_prefix(t.prefix, rop, id_override);
     t.op = op;
-    t.table = table;
-    t.db = db;
+    t.table = &table;
+    t.db = &db;
     t.time = rows_time;
     t.partial = partial;
     t.transactional = is_transactional(db, table);
@@ -819,7 +861,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
 void BinlogStream::Impl::drain_buffered() {
   for (std::size_t i = 0; i < buffered_count; ++i) {
     Buffered& t = buffered[i];
-    hold(t.prefix, t.op, t.table, t.db, t.time, t.partial);
+    hold(t.prefix, t.op, *t.table, *t.db, t.time, t.partial);
   }
   buffered_count = 0;
   savepoints.clear();
@@ -1034,7 +1076,7 @@ Result<const TailEvent*> BinlogStream::next() {
   Out& o = s.outq[s.out_head++];
   s.current.kind = o.kind;
   s.current.row.op = o.op;
-  s.current.row.table = o.table;
+  s.current.row.table = o.table ? std::string_view(*o.table) : std::string_view();
   s.current.row.line = o.line.view();
   s.current.position = o.position;
   s.current.event_time = o.time;
