@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 #include "row/charset.hpp"
 
@@ -9,8 +10,28 @@ namespace dumpr::row {
 
 namespace {
 
+constexpr auto make_pairs() {
+  struct Pairs {
+    char v[200]{};
+  } t;
+  for (int i = 0; i < 100; ++i) {
+    t.v[2 * i] = static_cast<char>('0' + i / 10);
+    t.v[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}
+constexpr auto kPairs = make_pairs();  // "00", "01", ... "99"
+
+// Writes v % 100 as two digits at p.
+inline char* two_digits(char* p, unsigned v) {
+  std::memcpy(p, kPairs.v + 2 * (v % 100), 2);
+  return p + 2;
+}
+
 // Writes v as exactly `width` decimal digits (zero padded) at p.
 inline char* digits(char* p, unsigned v, int width) {
+  if (width == 2) return two_digits(p, v);
+  if (width == 4) return two_digits(two_digits(p, v / 100), v);
   for (int i = width - 1; i >= 0; --i) {
     p[i] = static_cast<char>('0' + v % 10);
     v /= 10;
@@ -36,7 +57,8 @@ inline char* fraction(char* p, std::uint32_t micro, unsigned fsp) {
   if (fsp > 6) fsp = 6;
   *p++ = '.';
   char six[6];
-  digits(six, micro % 1000000, 6);
+  micro %= 1000000;
+  two_digits(two_digits(two_digits(six, micro / 10000), micro / 100), micro);
   for (unsigned i = 0; i < fsp; ++i) *p++ = six[i];
   return p;
 }
