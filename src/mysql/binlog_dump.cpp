@@ -3,8 +3,17 @@
 #include <errmsg.h>
 #include <mysqld_error.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 namespace dumpr::mysql {
 
@@ -15,6 +24,106 @@ void put_le(std::string& s, std::uint64_t v, int bytes) {
 }
 
 }  // namespace
+
+Result<std::span<const std::uint8_t>> read_packet(Connection& conn);
+
+struct BinlogDump::Reader {
+  explicit Reader(Connection c) : conn(std::move(c)) {}
+
+  Connection conn;
+  std::mutex mu;
+  std::condition_variable has_event, has_room;
+  std::deque<std::vector<std::uint8_t>> queue;   // received events, oldest first
+  std::vector<std::vector<std::uint8_t>> spare;  // buffers to reuse
+  std::size_t queued_bytes = 0;
+  bool finished = false;                 // the reader stopped: at the end, or on `error`
+  std::optional<Error> error;            // what ended the dump
+  bool stopping = false;                 // the owner is going away
+  std::vector<std::uint8_t> handed_out;  // the event next() returned last
+  std::thread thread;
+
+  void start() {
+    // Signals go to the caller's thread (a SIGTERM must interrupt its blocked write).
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    thread = std::thread([this] { run(); });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+
+  void run() {
+    while (true) {
+      auto bytes = read_packet(conn);
+      std::vector<std::uint8_t> buf;
+      {
+        std::unique_lock lock(mu);
+        if (!bytes || bytes->empty()) {
+          if (!bytes) error = bytes.take_error();
+          finished = true;
+          has_event.notify_one();
+          return;
+        }
+        has_room.wait(lock,
+                      [&] { return stopping || queued_bytes < kQueueBytes || queue.empty(); });
+        if (stopping) return;
+        if (!spare.empty()) {
+          buf = std::move(spare.back());
+          spare.pop_back();
+        }
+      }
+      buf.assign(bytes->begin(), bytes->end());
+      std::lock_guard lock(mu);
+      queued_bytes += buf.size();
+      queue.push_back(std::move(buf));
+      has_event.notify_one();
+    }
+  }
+
+  void stop() {
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+      has_room.notify_one();
+    }
+    // A reader waiting on the socket sees its end: the connection is closed right after.
+    const int fd = static_cast<int>(mysql_get_socket(conn.get()));
+    if (fd >= 0) ::shutdown(fd, SHUT_RD);
+    if (thread.joinable()) thread.join();
+  }
+};
+
+BinlogDump::BinlogDump(std::unique_ptr<Reader> r) : r_(std::move(r)) {}
+BinlogDump::BinlogDump(BinlogDump&&) noexcept = default;
+BinlogDump& BinlogDump::operator=(BinlogDump&& o) noexcept {
+  if (this != &o) {
+    if (r_) r_->stop();
+    r_ = std::move(o.r_);
+  }
+  return *this;
+}
+BinlogDump::~BinlogDump() {
+  if (r_) r_->stop();
+}
+
+Result<std::span<const std::uint8_t>> BinlogDump::next() {
+  Reader& r = *r_;
+  std::unique_lock lock(r.mu);
+  if (r.handed_out.capacity() > (1u << 20))
+    r.handed_out = {};  // a rare large event: its buffer is not kept
+  else if (!r.handed_out.empty())
+    r.spare.push_back(std::move(r.handed_out));
+  r.handed_out.clear();
+  r.has_event.wait(lock, [&] { return !r.queue.empty() || r.finished; });
+  if (!r.queue.empty()) {
+    r.handed_out = std::move(r.queue.front());
+    r.queue.pop_front();
+    r.queued_bytes -= r.handed_out.size();
+    r.has_room.notify_one();
+    return std::span<const std::uint8_t>(r.handed_out);
+  }
+  if (r.error) return *r.error;
+  return std::span<const std::uint8_t>();
+}
 
 Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
   // Tell the server we understand checksums, so it sends events exactly as logged (with CRC32).
@@ -45,11 +154,15 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
   if (m->methods->db_command(m, COM_BINLOG_DUMP, packet.data(), packet.size(), 1, nullptr) != 0)
     return conn.last_error("requesting the binary log from " + req.file + ":" +
                            std::to_string(req.position));
-  return BinlogDump(std::move(conn));
+  auto reader = std::make_unique<Reader>(std::move(conn));
+  reader->start();
+  return BinlogDump(std::move(reader));
 }
 
-Result<std::span<const std::uint8_t>> BinlogDump::next() {
-  MYSQL* m = conn_.get();
+// One packet from the server: an event's bytes, an empty span at the end of a non-blocking dump,
+// or the error that ended the dump.
+Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
+  MYSQL* m = conn.get();
   unsigned long len = mysql_net_read_packet(m);
   if (len == packet_error || len == 0) {
     unsigned err = mysql_errno(m);
@@ -66,7 +179,7 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
                                     "server id, and the server dropped this one: give each tail "
                                     "its own --server-id (") +
                             mysql_error(m) + ")");
-    return conn_.last_error("reading the binary log");
+    return conn.last_error("reading the binary log");
   }
   const std::uint8_t* p = m->net.read_pos;
   if (p[0] == 0xFE && len < 8) return std::span<const std::uint8_t>();
@@ -91,8 +204,12 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
 namespace dumpr::mysql {
 
 bool BinlogDump::readable() const {
+  {
+    std::lock_guard lock(r_->mu);
+    if (!r_->queue.empty()) return true;
+  }
   pollfd p{};
-  p.fd = static_cast<int>(mysql_get_socket(conn_.get()));
+  p.fd = static_cast<int>(mysql_get_socket(r_->conn.get()));
   p.events = POLLIN;
   return p.fd >= 0 && ::poll(&p, 1, 0) > 0;
 }

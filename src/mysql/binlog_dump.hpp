@@ -2,9 +2,14 @@
 // (COM_BINLOG_DUMP) and hands back each event's bytes; the decoding is src/binlog's.
 // Protocol: MySQL "COM_BINLOG_DUMP" (sql/rpl_binlog_sender.cc); each packet is 0x00 then one whole
 // event (header, body, checksum); 0xFE is the end of a non-blocking dump; 0xFF an error.
+//
+// A reader thread receives the packets while the caller decodes the previous ones, so the socket,
+// the kernel's copy and libmariadb's framing run on another core. It keeps at most kQueueBytes of
+// events ahead (or one event, however large), then waits for the caller.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -24,24 +29,30 @@ struct DumpRequest {
 
 class BinlogDump {
  public:
-  // Prepares the session (checksums, MariaDB GTID capability, heartbeat) and sends the dump
-  // request on `conn`, which the dump then owns.
+  static constexpr std::size_t kQueueBytes = 4u << 20;
+
+  // Prepares the session (checksums, MariaDB GTID capability, heartbeat), sends the dump request
+  // on `conn`, which the dump then owns, and starts the reader thread.
   static Result<BinlogDump> start(Connection conn, const DumpRequest& req);
 
+  BinlogDump(BinlogDump&&) noexcept;
+  BinlogDump& operator=(BinlogDump&&) noexcept;
+  // Stops the reader (it may be waiting on the socket) and closes the connection.
+  ~BinlogDump();
+
   // The next event's bytes, valid until the next call; an empty span at the end of a
-  // non-blocking dump.
+  // non-blocking dump. Waits for the reader when none is queued.
   Result<std::span<const std::uint8_t>> next();
 
-  Connection& connection() { return conn_; }
-
-  // Whether the socket has bytes waiting (a poll with no wait). libmariadb may also hold a
-  // packet already read; callers use this only to decide when to flush, where a false "no" costs
-  // one early flush.
+  // Whether events are queued or the socket has bytes waiting (a poll with no wait). Callers use
+  // this only to decide when to flush, where a false "no" costs one early flush.
   bool readable() const;
 
+  struct Reader;
+
  private:
-  explicit BinlogDump(Connection conn) : conn_(std::move(conn)) {}
-  Connection conn_;
+  explicit BinlogDump(std::unique_ptr<Reader> r);
+  std::unique_ptr<Reader> r_;
 };
 
 }  // namespace dumpr::mysql
