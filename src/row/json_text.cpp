@@ -22,8 +22,22 @@ namespace {
 // Containers nested deeper than this are refused (the server's own limit is 32).
 constexpr int kMaxDepth = 1024;
 
+// Per byte: 1 white space, 2 ends a plain run in a string ('"', '\\', control characters),
+// 4 not ASCII.
+constexpr auto make_classes() {
+  struct Classes {
+    unsigned char v[256]{};
+  } t;
+  t.v[' '] = t.v['\n'] = t.v['\r'] = t.v['\t'] = 1;
+  for (int c = 0; c < 0x20; ++c) t.v[c] |= 2;
+  t.v['"'] = t.v['\\'] = 2;
+  for (int c = 0x80; c < 0x100; ++c) t.v[c] = 4;
+  return t;
+}
+constexpr auto kClass = make_classes();
+
 inline bool is_ws(unsigned char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+  return kClass.v[c] & 1;
 }
 inline bool is_digit(unsigned char c) {
   return c >= '0' && c <= '9';
@@ -56,10 +70,9 @@ inline const unsigned char* find_special(const unsigned char* p, const unsigned 
     p += 16;
   }
 #endif
-  while (p < end && *p != '"' && *p != '\\' && *p >= 0x20) {
-    if (*p >= 0x80) ascii = false;
-    ++p;
-  }
+  unsigned char seen = 0;
+  while (p < end && !(kClass.v[*p] & 2)) seen |= kClass.v[*p++];
+  if (seen & 4) ascii = false;
   return p;
 }
 
