@@ -1,6 +1,7 @@
 // dumpr load: connect -> snapshot -> stream rows to stdout -> flush -> checkpoint.
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -35,6 +36,15 @@ Status parse_ids(const std::vector<std::string>& ids, Config& cfg) {
     cfg.id_columns[spec.substr(0, eq)] = std::move(cols);
   }
   return {};
+}
+
+Result<unsigned> parse_jobs(const std::string& text) {
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 64)
+    return make_error(ErrorKind::usage,
+                      "--jobs " + text + ": expected a number of connections from 1 to 64");
+  return n;
 }
 
 class Progress {
@@ -75,12 +85,14 @@ class Progress {
 }  // namespace
 
 int run_load(ConnectionOptions& conn, const LoadArgs& args) {
+  auto jobs = parse_jobs(args.jobs);
+  if (!jobs) return print_error(jobs.error()), exit_code(jobs.error().kind);
   auto cfg = make_config(conn);
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
   if (Status s = parse_ids(args.ids, *cfg); !s)
     return print_error(s.error()), exit_code(s.error().kind);
 
-  auto stream = TableStream::open(*cfg, args.tables);
+  auto stream = TableStream::open(*cfg, args.tables, LoadOptions{.jobs = jobs.value()});
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
   output::LineWriter out(STDOUT_FILENO);
@@ -93,6 +105,7 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
       return kInterruptedExit;
     }
     auto r = stream->next();
+    if (!r && stop_requested()) continue;  // the interruption, not what it broke, is the news
     if (!r) return print_error(r.error()), exit_code(r.error().kind);
     const RowView* row = r.value();
     if (!row) break;
