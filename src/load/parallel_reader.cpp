@@ -1,7 +1,6 @@
 #include "load/parallel_reader.hpp"
 
 #include <signal.h>
-#include <sys/socket.h>
 
 #include <cstring>
 
@@ -172,11 +171,8 @@ void ParallelReader::stop() {
   // A worker may be blocked reading from the server (a slow query, a stalled network): shutting
   // its socket down makes that read fail now, and the unread rest of a result is then not read
   // to the end when the result is freed. The connections are not used again.
-  for (std::size_t w = 0; w < conns_.size(); ++w) {
-    if (exited[w]) continue;
-    const my_socket s = mysql_get_socket(conns_[w].get());
-    if (s != static_cast<my_socket>(-1)) ::shutdown(s, SHUT_RDWR);
-  }
+  for (std::size_t w = 0; w < conns_.size(); ++w)
+    if (!exited[w]) conns_[w].abandon();
   for (std::thread& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();

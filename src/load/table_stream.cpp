@@ -78,6 +78,11 @@ std::uint64_t range_count(const LoadTable& t, unsigned jobs) {
 
 struct TableStream::Impl {
   Impl(const Config& c, mysql::Connection conn_) : cfg(c), conn(std::move(conn_)) {}
+  ~Impl() {
+    // Stopped before a table's end (an error, an interrupt): freeing the result would first
+    // read the rest of the table from the server.
+    if (result) conn.abandon();
+  }
 
   Config cfg;
   mysql::Connection conn;  // settings and tables; the snapshot's when it is read on one connection
