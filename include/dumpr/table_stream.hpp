@@ -1,7 +1,7 @@
 // create-table-stream: a consistent snapshot of tables as upsert tuples, and the binlog position
 // at which that snapshot is consistent (next-position).
 //
-//   auto s = dumpr::TableStream::open(cfg, {"people", "addresses"});
+//   auto s = dumpr::TableStream::open(cfg, {"people", "addresses"}, {.jobs = 4});
 //   while (true) { auto r = s->next(); if (!r) fail(r.error()); if (!*r) break; use((*r)->line); }
 //   write_checkpoint(path, s->position());
 #pragma once
@@ -26,18 +26,31 @@ struct LoadProgress {
   std::uint64_t estimated_rows = 0;  // this table's row estimate (table statistics)
 };
 
+struct LoadOptions {
+  // Connections that read the tables in parallel, all inside one snapshot (1 to 64). With more
+  // than one, a table whose primary key starts with an integer column (InnoDB, not partitioned)
+  // is read as key ranges, other tables whole, side by side; the output is the same bytes as
+  // with one connection. Sharing the snapshot takes a brief lock that holds commits while the
+  // connections open it (MariaDB 10.4+: BACKUP STAGE BLOCK_COMMIT, else FLUSH TABLES WITH READ
+  // LOCK; RELOAD privilege; 3 s lock_wait_timeout). When it is refused or not granted in time,
+  // the load uses one connection and says why through cfg.on_warning.
+  unsigned jobs = 1;
+};
+
 class TableStream {
  public:
   // Connects, checks the server's binlog settings, resolves the tables (in cfg.database) and
   // their ids, and opens one consistent snapshot whose binlog position is position().
-  static Result<TableStream> open(const Config& cfg, std::vector<std::string> tables);
+  static Result<TableStream> open(const Config& cfg, std::vector<std::string> tables,
+                                  const LoadOptions& options = {});
 
   TableStream(TableStream&&) noexcept;
   TableStream& operator=(TableStream&&) noexcept;
   ~TableStream();
 
   // The next row, or nullptr once every table has been read. The view is valid until the next
-  // call. Tables come in the order given; rows in the server's order.
+  // call. Tables come in the order given; rows of an InnoDB table in primary-key order, of other
+  // tables in the server's order.
   Result<const RowView*> next();
 
   // The binlog position of the snapshot: replaying the binlog from here after applying every

@@ -15,6 +15,7 @@ import sys
 SECTIONS = [
     ("load", "Load: a snapshot of the whole table to /dev/null", [
         ("load/dumpr", "`dumpr load`"),
+        ("load/dumpr-jobs2", "`dumpr load --jobs 2` (two connections, one snapshot)"),
         ("load/mariadb", "`mariadb --quick --batch` SELECT * (the server's floor)"),
         ("load/node", "node `mariadb` connector, queryStream → JSON"),
     ]),
@@ -30,7 +31,8 @@ SECTIONS = [
     ]),
 ]
 PLOT_LABELS = {
-    "load/dumpr": "dumpr load", "load/mariadb": "mariadb client", "load/node": "node mariadb",
+    "load/dumpr": "dumpr load", "load/dumpr-jobs2": "dumpr load --jobs 2",
+    "load/mariadb": "mariadb client", "load/node": "node mariadb",
     "tail/dumpr": "dumpr tail", "tail/mariadb-binlog": "mariadb-binlog -v", "tail/zongji": "ZongJi",
     "tail/raw": "raw transfer", "offline/dumpr": "dumpr --binlog-file",
     "offline/mariadb-binlog": "mariadb-binlog -v",
@@ -158,7 +160,10 @@ def report(work, out_md, plot_dir):
     if S["load/dumpr"] and S["load/mariadb"]:
         r = S["load/dumpr"]["secs"] / S["load/mariadb"]["secs"]
         target("load: within 1.1× of the mariadb client's SELECT", f"{r:.2f}× its time", r <= 1.1)
-    for t in ("load/dumpr", "tail/dumpr", "offline/dumpr"):
+    if S["load/dumpr"] and S["load/dumpr-jobs2"]:
+        r = S["load/dumpr-jobs2"]["secs"] / S["load/dumpr"]["secs"]
+        target("load --jobs 2: beyond one connection", f"{r:.2f}× `dumpr load`'s time", r < 1)
+    for t in ("load/dumpr", "load/dumpr-jobs2", "tail/dumpr", "offline/dumpr"):
         if S[t]:
             target(f"memory: `{t}` peak RSS < 64 MiB at {fmt_int(rows)} rows",
                    f"{S[t]['rss']:.1f} MiB", S[t]["rss"] < 64)

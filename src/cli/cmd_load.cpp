@@ -1,6 +1,7 @@
 // dumpr load: connect -> snapshot -> stream rows to stdout -> flush -> checkpoint.
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 
@@ -35,6 +36,15 @@ Status parse_ids(const std::vector<std::string>& ids, Config& cfg) {
     cfg.id_columns[spec.substr(0, eq)] = std::move(cols);
   }
   return {};
+}
+
+Result<unsigned> parse_jobs(const std::string& text) {
+  unsigned n = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 64)
+    return make_error(ErrorKind::usage,
+                      "--jobs " + text + ": expected a number of connections from 1 to 64");
+  return n;
 }
 
 class Progress {
@@ -75,35 +85,43 @@ class Progress {
 }  // namespace
 
 int run_load(ConnectionOptions& conn, const LoadArgs& args) {
+  auto jobs = parse_jobs(args.jobs);
+  if (!jobs) return print_error(jobs.error()), exit_code(jobs.error().kind);
   auto cfg = make_config(conn);
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
   if (Status s = parse_ids(args.ids, *cfg); !s)
     return print_error(s.error()), exit_code(s.error().kind);
 
-  auto stream = TableStream::open(*cfg, args.tables);
+  auto stream = TableStream::open(*cfg, args.tables, LoadOptions{.jobs = jobs.value()});
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
-  output::LineWriter out(STDOUT_FILENO);
+  // A stop request also ends a write blocked on a reader that does not read.
+  output::LineWriter out(STDOUT_FILENO, 1 << 20, &stop_requested);
+  auto interrupted = [] {
+    // What is still buffered stays unwritten: the reader may be what is stuck, and without a
+    // checkpoint the output is incomplete anyway.
+    std::fprintf(stderr, "dumpr: load interrupted; no checkpoint written\n");
+    return kInterruptedExit;
+  };
   Progress progress(args.progress || (!args.quiet && isatty(STDERR_FILENO)));
   std::uint64_t rows = 0;
   while (true) {
-    if (stop_requested()) {
-      (void)out.flush();
-      std::fprintf(stderr, "dumpr: load interrupted; no checkpoint written\n");
-      return kInterruptedExit;
-    }
+    if (stop_requested()) return interrupted();
     auto r = stream->next();
+    if (!r && stop_requested()) return interrupted();  // the interruption is the news
     if (!r) return print_error(r.error()), exit_code(r.error().kind);
     const RowView* row = r.value();
     if (!row) break;
     if (Status s = out.write_line(row->line); !s) {
       if (out.reader_gone()) return kReaderGoneExit;
+      if (stop_requested()) return interrupted();
       return print_error(s.error()), exit_code(s.error().kind);
     }
     if ((++rows & 4095) == 0) progress.tick(stream->progress());
   }
   if (Status s = out.flush(); !s) {
     if (out.reader_gone()) return kReaderGoneExit;
+    if (stop_requested()) return interrupted();
     return print_error(s.error()), exit_code(s.error().kind);
   }
   progress.done(rows, stream->position());

@@ -13,6 +13,7 @@ struct LoadArgs {
   std::string checkpoint;
   std::vector<std::string> ids;  // TABLE=COL[,COL...]
   std::vector<std::string> tables;
+  std::string jobs = "1";  // parsed by run_load, which words the usage error
   bool progress = false, quiet = false;
 };
 int run_load(ConnectionOptions& conn, const LoadArgs& args);

@@ -28,6 +28,9 @@ int main(int argc, char** argv) {
       ->expected(1)
       ->take_all()
       ->allow_extra_args(false);
+  load_cmd->add_option(
+      "--jobs", load.jobs,
+      "Read on N connections sharing one snapshot (1-64, default 1; needs RELOAD)");
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("--quiet", load.quiet, "No progress, even on a terminal");
   load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")->required();

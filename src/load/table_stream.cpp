@@ -1,64 +1,122 @@
 // The table load, as a sequence of passes: connect -> check settings -> resolve tables ->
-// open snapshot -> stream tables (next()) -> commit.
+// open snapshot (one connection, or N sharing one snapshot) -> plan chunks -> stream (next()) ->
+// commit.
 #include "dumpr/table_stream.hpp"
 
 #include <mysqld_error.h>
 #include <strings.h>
 
+#include <algorithm>
 #include <charconv>
 
+#include "load/key_ranges.hpp"
+#include "load/load_table.hpp"
+#include "load/parallel_reader.hpp"
 #include "mysql/connection.hpp"
 #include "mysql/result_columns.hpp"
 #include "mysql/schema_history.hpp"
 #include "mysql/server_state.hpp"
-#include "row/text_values.hpp"
 #include "row/tuple_builder.hpp"
 
 namespace dumpr {
 
+using load::LoadTable;
+
 namespace {
 
-struct LoadTable {
-  row::TableShape shape;
-  std::string select_sql;
-  std::uint64_t estimated_rows = 0;
-  std::vector<bool> warned;  // per column: invalid text already reported
-};
+// --jobs N: how long the lock that gives all connections one snapshot may wait. Under FLUSH
+// TABLES WITH READ LOCK every writer waits with it (a long-running statement makes it wait),
+// so this is short; BACKUP STAGE BLOCK_COMMIT only waits for commits already under way.
+constexpr unsigned kLockWaitSeconds = 3;
+// About this much output per key range: a worker can buffer its chunk whole while the consumer
+// drains the others (ParallelReader queues 2 MiB per worker), so the workers run side by side.
+constexpr double kChunkBytes = 1 << 20;
+constexpr std::uint64_t kMaxChunksPerTable = 4096;
+constexpr unsigned kMaxJobs = 64;
 
 void warn(const Config& cfg, const std::string& msg) {
   if (cfg.on_warning) cfg.on_warning(msg);
+}
+
+std::uint64_t to_u64(const std::optional<std::string>& s) {
+  std::uint64_t v = 0;
+  if (s) std::from_chars(s->data(), s->data() + s->size(), v);
+  return v;
+}
+
+// MariaDB: the binlog position that START TRANSACTION WITH CONSISTENT SNAPSHOT tied to this
+// connection's snapshot.
+Result<Position> snapshot_position(mysql::Connection& c) {
+  auto st = c.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
+  if (!st) return st.take_error();
+  Position p;
+  for (auto& r : st->rows) {
+    const std::string key = r[0].value_or("");
+    const std::string val = r[1].value_or("");
+    if (strcasecmp(key.c_str(), "binlog_snapshot_file") == 0)
+      p.file = val;
+    else if (strcasecmp(key.c_str(), "binlog_snapshot_position") == 0)
+      std::from_chars(val.data(), val.data() + val.size(), p.position);
+  }
+  if (p.file.empty())
+    return make_error(ErrorKind::server_config,
+                      "the server reports no binlog snapshot position: is log_bin on?");
+  return p;
+}
+
+// How many key ranges for a table: at least one per job, else about kChunkBytes of output each
+// (its row estimate times a line's estimated length), at most kMaxChunksPerTable.
+std::uint64_t range_count(const LoadTable& t, unsigned jobs) {
+  double line = static_cast<double>(std::max<std::uint64_t>(t.avg_row_length, 16)) + 32;
+  for (const row::Column& c : t.shape.columns) line += static_cast<double>(c.name.size() + 4);
+  const double parts = static_cast<double>(t.estimated_rows) * line / kChunkBytes;
+  if (parts >= static_cast<double>(kMaxChunksPerTable)) return kMaxChunksPerTable;
+  return std::max<std::uint64_t>(jobs, static_cast<std::uint64_t>(parts));
 }
 
 }  // namespace
 
 struct TableStream::Impl {
   Impl(const Config& c, mysql::Connection conn_) : cfg(c), conn(std::move(conn_)) {}
+  ~Impl() {
+    // Stopped before a table's end (an error, an interrupt): freeing the result would first
+    // read the rest of the table from the server.
+    if (result) conn.abandon();
+  }
 
   Config cfg;
-  mysql::Connection conn;
+  mysql::Connection conn;  // settings and tables; the snapshot's when it is read on one connection
   std::vector<LoadTable> tables;
   Position position;
 
   std::size_t current = 0;
-  mysql::ResultPtr result;
-  bool started = false, done = false;
+  bool done = false;
   std::uint64_t rows = 0, total_rows = 0;
-  row::TupleBuilder builder;
   RowView view;
 
-  Status setup_session();
+  // One connection.
+  mysql::ResultPtr result;
+  row::TupleBuilder builder;
+
+  // --jobs N (declared after `tables`, which its workers read: destroyed first).
+  std::unique_ptr<load::ParallelReader> parallel;
+
+  Status setup_session(mysql::Connection& c);
   Status resolve_table(const std::string& name);
   Status open_snapshot();
+  Result<std::vector<mysql::Connection>> open_shared_snapshot(unsigned jobs);
+  Result<std::vector<load::Chunk>> plan_chunks(mysql::Connection& c, unsigned jobs);
   Result<const RowView*> next();
+  Result<const RowView*> next_parallel();
 };
 
-Status TableStream::Impl::setup_session() {
+Status TableStream::Impl::setup_session(mysql::Connection& c) {
   // Text in each column's own charset (converted by dumpr, as tail does), TIMESTAMP in UTC, and
   // no server-side timeout while a slow consumer holds the stream back.
   DUMPR_TRY(
-      conn.exec("SET SESSION time_zone = '+00:00', character_set_results = NULL, "
-                "net_write_timeout = 86400, net_read_timeout = 86400"));
-  DUMPR_TRY(conn.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+      c.exec("SET SESSION time_zone = '+00:00', character_set_results = NULL, "
+             "net_write_timeout = 86400, net_read_timeout = 86400"));
+  DUMPR_TRY(c.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
   return {};
 }
 
@@ -67,11 +125,12 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
     if (t.shape.table == name)
       return make_error(ErrorKind::usage, "table " + name + " is named twice");
   const std::string qualified = mysql::quote_ident(cfg.database) + "." + mysql::quote_ident(name);
+  const std::string where_table =
+      " WHERE TABLE_SCHEMA = " + mysql::quote_string(conn.get(), cfg.database) +
+      " AND TABLE_NAME = " + mysql::quote_string(conn.get(), name);
   // Every column by name, INVISIBLE ones too (SELECT * leaves those out; the binlog has them).
-  auto names =
-      conn.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = " +
-                 mysql::quote_string(conn.get(), cfg.database) + " AND TABLE_NAME = " +
-                 mysql::quote_string(conn.get(), name) + " ORDER BY ORDINAL_POSITION");
+  auto names = conn.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS" + where_table +
+                          " ORDER BY ORDINAL_POSITION");
   if (!names) return names.take_error();
   std::string list;
   for (auto& r : names->rows) {
@@ -110,28 +169,37 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
       select += mysql::quote_ident(c.name);
     t.shape.columns.push_back(std::move(c));
   }
+  t.qualified = qualified;
   t.select_sql = select + " FROM " + qualified;
   t.warned.assign(n, false);
+
+  auto pk = conn.query("SELECT COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS" +
+                       where_table + " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+  if (!pk) return pk.take_error();
+  std::vector<std::string> key;
+  bool key_prefix = false;  // PRIMARY KEY (col(10)): its order is not the column's
+  for (auto& r : pk->rows) {
+    key.push_back(r[0].value_or(""));
+    key_prefix = key_prefix || r[1].has_value();
+  }
 
   // The id: --id TABLE=COLS, else the primary key.
   std::vector<std::string> id_names;
   if (auto it = cfg.id_columns.find(name); it != cfg.id_columns.end()) {
     id_names = it->second;
   } else {
-    auto pk =
-        conn.query("SELECT COLUMN_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = " +
-                   mysql::quote_string(conn.get(), cfg.database) +
-                   " AND TABLE_NAME = " + mysql::quote_string(conn.get(), name) +
-                   " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
-    if (!pk) return pk.take_error();
-    for (auto& r : pk->rows) id_names.push_back(r[0].value_or(""));
+    id_names = key;
     if (id_names.empty())
       warn(cfg, "table " + name + " has no primary key and no --id " + name +
                     "=COLUMNS: its tuples have a null id");
   }
-  for (const std::string& col : id_names) {
+  auto column_index = [&](const std::string& col) {
     std::size_t k = 0;
     while (k < t.shape.columns.size() && t.shape.columns[k].name != col) ++k;
+    return k;
+  };
+  for (const std::string& col : id_names) {
+    std::size_t k = column_index(col);
     if (k == t.shape.columns.size())
       return make_error(ErrorKind::usage,
                         "--id " + name + "=...: table " + name + " has no column " + col);
@@ -139,12 +207,29 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
   }
   t.shape.prepare();
 
-  auto est = conn.query("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-                        mysql::quote_string(conn.get(), cfg.database) +
-                        " AND TABLE_NAME = " + mysql::quote_string(conn.get(), name));
-  if (est && !est->rows.empty() && est->rows[0][0]) {
-    const std::string& s = *est->rows[0][0];
-    std::from_chars(s.data(), s.data() + s.size(), t.estimated_rows);
+  auto info = conn.query(
+      "SELECT TABLE_ROWS, AVG_ROW_LENGTH, ENGINE, CREATE_OPTIONS FROM information_schema.TABLES" +
+      where_table);
+  std::string engine, options;
+  if (info && !info->rows.empty()) {
+    const auto& r = info->rows[0];
+    t.estimated_rows = to_u64(r[0]);
+    t.avg_row_length = to_u64(r[1]);
+    engine = r[2].value_or("");
+    options = r[3].value_or("");
+  }
+  // InnoDB keeps rows in primary-key order: reading in that order costs nothing, and it is the
+  // one order every plan and every key range agrees on. Partitioned tables (ordered only within
+  // a partition) and other engines are read as they come, whole.
+  const bool partitioned = options.find("partitioned") != std::string::npos;
+  if (strcasecmp(engine.c_str(), "InnoDB") == 0 && !partitioned && !key.empty() && !key_prefix) {
+    t.order_by = " ORDER BY ";
+    for (std::size_t i = 0; i < key.size(); ++i)
+      t.order_by += (i ? ", " : "") + mysql::quote_ident(key[i]);
+    const std::size_t first = column_index(key[0]);
+    if (first < t.shape.columns.size() && (t.shape.columns[first].kind == row::Kind::signed_int ||
+                                           t.shape.columns[first].kind == row::Kind::unsigned_int))
+      t.split_column = first;
   }
   tables.push_back(std::move(t));
   return {};
@@ -154,19 +239,9 @@ Status TableStream::Impl::open_snapshot() {
   if (conn.is_mariadb()) {
     // MariaDB ties the binlog position to the snapshot itself: no lock is needed.
     DUMPR_TRY(conn.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT"));
-    auto st = conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-    if (!st) return st.take_error();
-    for (auto& r : st->rows) {
-      const std::string key = r[0].value_or("");
-      const std::string val = r[1].value_or("");
-      if (strcasecmp(key.c_str(), "binlog_snapshot_file") == 0)
-        position.file = val;
-      else if (strcasecmp(key.c_str(), "binlog_snapshot_position") == 0)
-        std::from_chars(val.data(), val.data() + val.size(), position.position);
-    }
-    if (position.file.empty())
-      return make_error(ErrorKind::server_config,
-                        "the server reports no binlog snapshot position: is log_bin on?");
+    auto pos = snapshot_position(conn);
+    if (!pos) return pos.take_error();
+    position = std::move(pos.value());
     DUMPR_TRY(mysql::fill_server_identity(conn, position));
     position.gtid = mysql::gtid_at(conn, position.file, position.position);
     return {};
@@ -192,7 +267,133 @@ Status TableStream::Impl::open_snapshot() {
   return conn.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT");
 }
 
+// `jobs` connections whose snapshots are one and the same: while a lock holds every commit
+// back, each opens its snapshot, so all see the same transactions, and the binlog position read
+// then is theirs. The lock is MariaDB's BACKUP STAGE BLOCK_COMMIT where it exists: it waits for
+// commits under way only, where FLUSH TABLES WITH READ LOCK also waits for running writes (and
+// makes every writer wait with it). Held for a few milliseconds, on the first connection.
+// Returns no connections (after a warning that says why and what to do) when the lock is refused
+// or not granted in time: the caller then reads on one connection, never from snapshots that
+// might differ.
+Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(unsigned jobs) {
+  const std::string what = "--jobs " + std::to_string(jobs);
+  std::vector<mysql::Connection> workers;
+  for (unsigned i = 0; i < jobs; ++i) {
+    auto c = mysql::Connection::open(cfg);
+    if (!c) {
+      Error e = c.take_error();
+      e.message = what + ": opening connection " + std::to_string(i + 1) + ": " + e.message;
+      return e;
+    }
+    DUMPR_TRY(setup_session(*c));
+    workers.push_back(std::move(c.value()));
+  }
+
+  const bool backup_stage = conn.is_mariadb() && conn.server_version() >= 100401;
+  const std::string lock_name =
+      backup_stage ? "BACKUP STAGE BLOCK_COMMIT" : "FLUSH TABLES WITH READ LOCK";
+  DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = " + std::to_string(kLockWaitSeconds)));
+  Status locked = conn.exec(backup_stage ? "BACKUP STAGE START" : "FLUSH TABLES WITH READ LOCK");
+  if (locked && backup_stage) {
+    locked = conn.exec("BACKUP STAGE BLOCK_COMMIT");
+    if (!locked) (void)conn.exec("BACKUP STAGE END");
+  }
+  if (!locked) {
+    const unsigned err = mysql_errno(conn.get());
+    std::string msg;
+    if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR || locked.error().kind == ErrorKind::privilege) {
+      msg = mysql::privilege_error(
+                conn,
+                "the brief lock that gives all its connections one snapshot (" + lock_name + ")",
+                "RELOAD ON *.*")
+                .message;
+    } else if (err == ER_LOCK_WAIT_TIMEOUT) {
+      msg = "the brief lock that gives all its connections one snapshot (" + lock_name +
+            ") was not granted within " + std::to_string(kLockWaitSeconds) +
+            " s: a long-running statement or another backup holds it (try again later)";
+    } else {
+      msg = "the brief lock that gives all its connections one snapshot (" + lock_name +
+            ") failed: " + locked.error().message;
+    }
+    warn(cfg, what + " reads on one connection instead: " + msg);
+    DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+    return std::vector<mysql::Connection>{};
+  }
+
+  // Commits are held back now: open the snapshots, read the position, let go.
+  Status s;
+  std::vector<Position> seen;
+  for (mysql::Connection& w : workers) {
+    s = w.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+    if (!s) break;
+    if (conn.is_mariadb()) {
+      auto p = snapshot_position(w);
+      if (!p) {
+        s = p.take_error();
+        break;
+      }
+      seen.push_back(std::move(p.value()));
+    }
+  }
+  Result<Position> mysql_pos = Position{};
+  if (s && !conn.is_mariadb()) mysql_pos = mysql::current_position(conn);
+  Status unlock = conn.exec(backup_stage ? "BACKUP STAGE END" : "UNLOCK TABLES");
+  if (!s) return s.take_error();
+  if (!mysql_pos) return mysql_pos.take_error();
+  DUMPR_TRY(unlock);
+  DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+
+  if (conn.is_mariadb()) {
+    // Each snapshot reports its own position: equal, or something committed under the lock.
+    for (const Position& p : seen) {
+      if (p.file == seen[0].file && p.position == seen[0].position) continue;
+      warn(cfg, what +
+                    " reads on one connection instead: its snapshots report different binlog "
+                    "positions (" +
+                    seen[0].file + ":" + std::to_string(seen[0].position) + " and " + p.file + ":" +
+                    std::to_string(p.position) + ") although " + lock_name + " held commits back");
+      return std::vector<mysql::Connection>{};
+    }
+    position = seen[0];
+    DUMPR_TRY(mysql::fill_server_identity(workers[0], position));
+    position.gtid = mysql::gtid_at(workers[0], position.file, position.position);
+  } else {
+    position = std::move(mysql_pos.value());
+  }
+  return workers;
+}
+
+// The work in output order: per table, its key ranges (MIN and MAX read inside the snapshot),
+// or the whole table.
+Result<std::vector<load::Chunk>> TableStream::Impl::plan_chunks(mysql::Connection& c,
+                                                                unsigned jobs) {
+  std::vector<load::Chunk> chunks;
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const LoadTable& t = tables[i];
+    std::vector<load::KeyRange> ranges;
+    const std::string col =
+        t.splittable() ? mysql::quote_ident(t.shape.columns[t.split_column].name) : "";
+    if (t.splittable()) {
+      auto mm = c.query("SELECT MIN(" + col + "), MAX(" + col + ") FROM " + t.qualified);
+      if (!mm) return mm.take_error();
+      if (!mm->rows.empty() && mm->rows[0][0] && mm->rows[0][1])
+        ranges = load::split_key_range(
+            *mm->rows[0][0], *mm->rows[0][1],
+            t.shape.columns[t.split_column].kind == row::Kind::unsigned_int, range_count(t, jobs));
+    }
+    if (ranges.empty()) {  // not splittable, or empty
+      chunks.push_back({i, t.whole_sql()});
+      continue;
+    }
+    for (const load::KeyRange& r : ranges)
+      chunks.push_back({i, t.select_sql + " WHERE " + col + " >= " + r.from + " AND " + col +
+                               (r.last ? " <= " : " < ") + r.to + t.order_by});
+  }
+  return chunks;
+}
+
 Result<const RowView*> TableStream::Impl::next() {
+  if (parallel) return next_parallel();
   while (!done) {
     if (!result) {
       if (current >= tables.size()) {
@@ -200,7 +401,7 @@ Result<const RowView*> TableStream::Impl::next() {
         done = true;
         break;
       }
-      auto r = conn.stream(tables[current].select_sql);
+      auto r = conn.stream(tables[current].whole_sql());
       if (!r) return r.take_error();
       result = std::move(r.value());
       rows = 0;
@@ -213,34 +414,49 @@ Result<const RowView*> TableStream::Impl::next() {
       ++current;
       continue;
     }
-    unsigned long* len = mysql_fetch_lengths(result.get());
     LoadTable& t = tables[current];
-    builder.start(t.shape);
-    const std::size_t n = t.shape.columns.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!cells[i]) {
-        builder.put_null_value(i);
-        continue;
-      }
-      row::JsonOut& out = builder.begin_value(i);
-      if (!row::put_server_text(out, t.shape.columns[i], cfg.values, cells[i], len[i]))
-        builder.note_repaired(i);
-      builder.end_value(i);
-    }
+    view.line = load::row_line(builder, t, cfg.values, cells, mysql_fetch_lengths(result.get()));
+    ++rows;
+    ++total_rows;
     for (std::size_t i : builder.repaired()) {
       if (t.warned[i]) continue;
       t.warned[i] = true;
-      warn(cfg,
-           row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows + 1) + ")");
+      warn(cfg, row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows) + ")");
     }
-    ++rows;
-    ++total_rows;
     view.op = RowOp::upsert;
     view.table = t.shape.table;
-    view.line = builder.finish(row::Op::upsert, "null");
     return &view;
   }
   return static_cast<const RowView*>(nullptr);
+}
+
+Result<const RowView*> TableStream::Impl::next_parallel() {
+  auto r = parallel->next();
+  if (!r) return r.take_error();
+  const load::ParallelRow* row = r.value();
+  if (!row) {
+    current = tables.size();
+    done = true;
+    return static_cast<const RowView*>(nullptr);
+  }
+  if (row->table != current) {
+    current = row->table;
+    rows = 0;
+  }
+  ++rows;
+  ++total_rows;
+  LoadTable& t = tables[current];
+  // The workers mark each chunk's first repaired value per column; the first in output order
+  // is warned about here, in the caller's thread, worded and counted as with one connection.
+  for (std::uint32_t i : row->repaired) {
+    if (t.warned[i]) continue;
+    t.warned[i] = true;
+    warn(cfg, row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows) + ")");
+  }
+  view.op = RowOp::upsert;
+  view.table = t.shape.table;
+  view.line = row->line;
+  return &view;
 }
 
 TableStream::TableStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -248,14 +464,18 @@ TableStream::TableStream(TableStream&&) noexcept = default;
 TableStream& TableStream::operator=(TableStream&&) noexcept = default;
 TableStream::~TableStream() = default;
 
-Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string> tables) {
+Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string> tables,
+                                      const LoadOptions& options) {
   if (cfg.database.empty())
     return make_error(ErrorKind::usage, "name the database whose tables to load with --database");
   if (tables.empty()) return make_error(ErrorKind::usage, "name at least one table to load");
+  if (options.jobs < 1 || options.jobs > kMaxJobs)
+    return make_error(ErrorKind::usage, "--jobs " + std::to_string(options.jobs) + ": use 1 to " +
+                                            std::to_string(kMaxJobs) + " connections");
   auto conn = mysql::Connection::open(cfg);
   if (!conn) return conn.take_error();
   auto impl = std::make_unique<Impl>(cfg, std::move(conn.value()));
-  DUMPR_TRY(impl->setup_session());
+  DUMPR_TRY(impl->setup_session(impl->conn));
   auto settings = mysql::check_binlog_settings(impl->conn);
   if (!settings) return settings.take_error();
   if (settings->row_image != "FULL")
@@ -263,13 +483,35 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
                   ": tail will see only some columns of updated rows (set binlog_row_image=FULL "
                   "for whole rows)");
   for (const std::string& t : tables) DUMPR_TRY(impl->resolve_table(t));
-  DUMPR_TRY(impl->open_snapshot());
+
+  // More connections than there are chunks to read would only hold server resources.
+  unsigned jobs = options.jobs;
+  if (std::none_of(impl->tables.begin(), impl->tables.end(),
+                   [](const LoadTable& t) { return t.splittable(); }))
+    jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, impl->tables.size()));
+
+  std::vector<mysql::Connection> workers;
+  if (jobs > 1) {
+    auto w = impl->open_shared_snapshot(jobs);
+    if (!w) return w.take_error();
+    workers = std::move(w.value());
+  }
+  if (workers.empty()) DUMPR_TRY(impl->open_snapshot());
+  mysql::Connection& in_snapshot = workers.empty() ? impl->conn : workers[0];
   {
     // The database's table definitions as of this position: tail starts from them (the
     // column names when the binlog has none; MariaDB JSON, UUID and INET kinds always).
-    auto h = mysql::record_schema(impl->conn, cfg.database);
+    auto h = mysql::record_schema(in_snapshot, cfg.database);
     if (!h) return h.take_error();
     if (!h->empty()) impl->position.tables_json = h->to_json();
+  }
+  if (!workers.empty()) {
+    auto chunks = impl->plan_chunks(workers[0], jobs);
+    if (!chunks) return chunks.take_error();
+    impl->conn = mysql::Connection();  // its part is done: the workers read
+    impl->parallel = std::make_unique<load::ParallelReader>(impl->tables, std::move(chunks.value()),
+                                                            std::move(workers), cfg.values);
+    impl->parallel->start();
   }
   return TableStream(std::move(impl));
 }

@@ -2,6 +2,7 @@
 
 #include <errmsg.h>
 #include <mysqld_error.h>
+#include <sys/socket.h>
 
 #include <cstring>
 
@@ -146,6 +147,12 @@ Result<Connection> Connection::open(const Config& cfg) {
   c.mariadb_ = info && std::strstr(info, "MariaDB") != nullptr;
   c.version_ = mysql_get_server_version(m);
   return c;
+}
+
+void Connection::abandon() {
+  if (!m_) return;
+  const my_socket s = mysql_get_socket(m_.get());
+  if (s != static_cast<my_socket>(-1)) ::shutdown(s, SHUT_RDWR);
 }
 
 std::string Connection::server_info() const {

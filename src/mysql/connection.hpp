@@ -52,6 +52,11 @@ class Connection {
   // action that failed) in the message.
   Error last_error(std::string_view what) const;
 
+  // Shuts the socket down without closing it: a read blocked on the server (in any thread) fails
+  // now, and freeing an unread mysql_use_result result no longer reads the rest of it first.
+  // For stopping early; the connection is not usable afterwards.
+  void abandon();
+
   bool is_mariadb() const { return mariadb_; }
   unsigned long server_version() const { return version_; }
   std::string server_info() const;
