@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <system_error>
 
 #include "load/key_ranges.hpp"
 #include "load/load_table.hpp"
@@ -511,7 +512,12 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
     impl->conn = mysql::Connection();  // its part is done: the workers read
     impl->parallel = std::make_unique<load::ParallelReader>(impl->tables, std::move(chunks.value()),
                                                             std::move(workers), cfg.values);
-    impl->parallel->start();
+    try {
+      impl->parallel->start();
+    } catch (const std::system_error& e) {  // the ones started are stopped with the reader
+      return make_error(ErrorKind::internal,
+                        std::string("load --jobs: cannot start a worker thread: ") + e.what());
+    }
   }
   return TableStream(std::move(impl));
 }
