@@ -295,11 +295,9 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
       backup_stage ? "BACKUP STAGE BLOCK_COMMIT" : "FLUSH TABLES WITH READ LOCK";
   DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = " + std::to_string(kLockWaitSeconds)));
   Status locked = conn.exec(backup_stage ? "BACKUP STAGE START" : "FLUSH TABLES WITH READ LOCK");
-  if (locked && backup_stage) {
-    locked = conn.exec("BACKUP STAGE BLOCK_COMMIT");
-    if (!locked) (void)conn.exec("BACKUP STAGE END");
-  }
+  if (locked && backup_stage) locked = conn.exec("BACKUP STAGE BLOCK_COMMIT");
   if (!locked) {
+    // Worded from the failed statement's error, before anything else runs on the connection.
     const unsigned err = mysql_errno(conn.get());
     std::string msg;
     if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR || locked.error().kind == ErrorKind::privilege) {
@@ -316,6 +314,7 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
       msg = "the brief lock that gives all its connections one snapshot (" + lock_name +
             ") failed: " + locked.error().message;
     }
+    if (backup_stage) (void)conn.exec("BACKUP STAGE END");  // ends a START that went through
     warn(cfg, what + " reads on one connection instead: " + msg);
     DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
     return std::vector<mysql::Connection>{};
