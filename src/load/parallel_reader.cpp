@@ -36,6 +36,7 @@ ParallelReader::ParallelReader(const std::vector<LoadTable>& tables, std::vector
       values_(values),
       room_(std::make_unique<std::condition_variable[]>(conns_.size())),
       queues_(conns_.size()),
+      queued_bytes_(conns_.size(), 0),
       owner_(chunks_.size(), -1),
       exited_(conns_.size(), 0),
       commit_error_(conns_.size()) {}
@@ -66,8 +67,11 @@ std::string ParallelReader::take_buffer() {
 
 bool ParallelReader::push(std::size_t w, Block& b) {
   std::unique_lock lk(mu_);
-  room_[w].wait(lk, [&] { return stopping_ || queues_[w].size() < kQueueBlocks; });
+  room_[w].wait(lk, [&] {
+    return stopping_ || queues_[w].empty() || queued_bytes_[w] + b.text.size() <= kQueueBytes;
+  });
   if (stopping_) return false;
+  queued_bytes_[w] += b.text.size();
   // Only a block of the chunk being consumed can be what the consumer waits for; a block of a
   // later chunk is found when the consumer gets there (it looks before it waits).
   const bool wanted = b.chunk == head_;
@@ -194,6 +198,7 @@ Result<bool> ParallelReader::next_block() {
     if (w >= 0 && !queues_[w].empty()) {
       cur_ = std::move(queues_[w].front());
       queues_[w].pop_front();
+      queued_bytes_[w] -= cur_.text.size();
       lk.unlock();
       room_[w].notify_one();
       if (cur_.error) {

@@ -1,7 +1,8 @@
 // ParallelReader: `load --jobs N`. N worker threads, each with its own connection (already inside
 // the shared snapshot) and its own TupleBuilder, take chunks (a table, or a key range of one) in
 // output order from a shared counter, stream their rows and append the tuple lines to blocks of
-// about 256 KiB, queued per worker (at most kQueueBlocks each). The consumer, next() in the
+// about 256 KiB, queued per worker (up to kQueueBytes each; a block of a huge row alone may be
+// larger). The consumer, next() in the
 // caller's thread, drains the chunks strictly in chunk order: it reads from the worker that owns
 // the first chunk not yet consumed. That worker is always drained, so nothing waits in a cycle;
 // memory is bounded by N queues; and the bytes are those of one connection reading the chunks
@@ -50,7 +51,7 @@ struct ParallelRow {
 class ParallelReader {
  public:
   static constexpr std::size_t kBlockBytes = 256 * 1024;
-  static constexpr std::size_t kQueueBlocks = 8;
+  static constexpr std::size_t kQueueBytes = 8 * kBlockBytes;
 
   // `tables` must outlive the reader; each connection is already in its snapshot.
   ParallelReader(const std::vector<LoadTable>& tables, std::vector<Chunk> chunks,
@@ -98,7 +99,8 @@ class ParallelReader {
   std::condition_variable data_cv_;                  // the consumer: a block of head_ arrived
   std::unique_ptr<std::condition_variable[]> room_;  // worker w: room in its queue, or stop
   std::vector<std::deque<Block>> queues_;
-  std::vector<int> owner_;  // chunk -> the worker that took it, -1 before
+  std::vector<std::size_t> queued_bytes_;  // per worker: text bytes in its queue
+  std::vector<int> owner_;                 // chunk -> the worker that took it, -1 before
   std::vector<char> exited_;
   std::vector<std::optional<Error>> commit_error_;
   std::vector<std::string> spare_;  // emptied block buffers, reused

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <system_error>
 
 #include "load/key_ranges.hpp"
 #include "load/load_table.hpp"
@@ -294,11 +295,9 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
       backup_stage ? "BACKUP STAGE BLOCK_COMMIT" : "FLUSH TABLES WITH READ LOCK";
   DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = " + std::to_string(kLockWaitSeconds)));
   Status locked = conn.exec(backup_stage ? "BACKUP STAGE START" : "FLUSH TABLES WITH READ LOCK");
-  if (locked && backup_stage) {
-    locked = conn.exec("BACKUP STAGE BLOCK_COMMIT");
-    if (!locked) (void)conn.exec("BACKUP STAGE END");
-  }
+  if (locked && backup_stage) locked = conn.exec("BACKUP STAGE BLOCK_COMMIT");
   if (!locked) {
+    // Worded from the failed statement's error, before anything else runs on the connection.
     const unsigned err = mysql_errno(conn.get());
     std::string msg;
     if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR || locked.error().kind == ErrorKind::privilege) {
@@ -315,6 +314,7 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
       msg = "the brief lock that gives all its connections one snapshot (" + lock_name +
             ") failed: " + locked.error().message;
     }
+    if (backup_stage) (void)conn.exec("BACKUP STAGE END");  // ends a START that went through
     warn(cfg, what + " reads on one connection instead: " + msg);
     DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
     return std::vector<mysql::Connection>{};
@@ -511,7 +511,12 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
     impl->conn = mysql::Connection();  // its part is done: the workers read
     impl->parallel = std::make_unique<load::ParallelReader>(impl->tables, std::move(chunks.value()),
                                                             std::move(workers), cfg.values);
-    impl->parallel->start();
+    try {
+      impl->parallel->start();
+    } catch (const std::system_error& e) {  // the ones started are stopped with the reader
+      return make_error(ErrorKind::internal,
+                        std::string("load --jobs: cannot start a worker thread: ") + e.what());
+    }
   }
   return TableStream(std::move(impl));
 }
