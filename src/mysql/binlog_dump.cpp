@@ -36,9 +36,12 @@ struct BinlogDump::Reader {
   std::deque<std::vector<std::uint8_t>> queue;   // received events, oldest first
   std::vector<std::vector<std::uint8_t>> spare;  // buffers to reuse
   std::size_t queued_bytes = 0;
-  bool finished = false;                 // the reader stopped: at the end, or on `error`
-  std::optional<Error> error;            // what ended the dump
-  bool stopping = false;                 // the owner is going away
+  bool finished = false;       // the reader stopped: at the end, or on `error`
+  std::optional<Error> error;  // what ended the dump
+  bool stopping = false;       // the owner is going away
+  // Who sleeps: the other side wakes it only then, and the reader only once the queue is down
+  // to half (a wake-up per event costs more than the event's decoding).
+  bool reader_waiting = false, caller_waiting = false;
   std::vector<std::uint8_t> handed_out;  // the event next() returned last
   std::thread thread;
 
@@ -63,8 +66,11 @@ struct BinlogDump::Reader {
           has_event.notify_one();
           return;
         }
-        has_room.wait(lock,
-                      [&] { return stopping || queued_bytes < kQueueBytes || queue.empty(); });
+        if (queued_bytes >= kQueueBytes && !stopping) {
+          reader_waiting = true;
+          has_room.wait(lock, [&] { return stopping || queued_bytes <= kQueueBytes / 2; });
+          reader_waiting = false;
+        }
         if (stopping) return;
         if (!spare.empty()) {
           buf = std::move(spare.back());
@@ -75,7 +81,7 @@ struct BinlogDump::Reader {
       std::lock_guard lock(mu);
       queued_bytes += buf.size();
       queue.push_back(std::move(buf));
-      has_event.notify_one();
+      if (caller_waiting) has_event.notify_one();
     }
   }
 
@@ -113,12 +119,16 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
   else if (!r.handed_out.empty())
     r.spare.push_back(std::move(r.handed_out));
   r.handed_out.clear();
-  r.has_event.wait(lock, [&] { return !r.queue.empty() || r.finished; });
+  if (r.queue.empty() && !r.finished) {
+    r.caller_waiting = true;
+    r.has_event.wait(lock, [&] { return !r.queue.empty() || r.finished; });
+    r.caller_waiting = false;
+  }
   if (!r.queue.empty()) {
     r.handed_out = std::move(r.queue.front());
     r.queue.pop_front();
     r.queued_bytes -= r.handed_out.size();
-    r.has_room.notify_one();
+    if (r.reader_waiting && r.queued_bytes <= kQueueBytes / 2) r.has_room.notify_one();
     return std::span<const std::uint8_t>(r.handed_out);
   }
   if (r.error) return *r.error;

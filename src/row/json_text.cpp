@@ -216,8 +216,7 @@ class Rewriter {
       if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
       if (!digits()) return "a number has no exponent digits";
     }
-    std::memcpy(o_, start, static_cast<std::size_t>(p_ - start));
-    o_ += p_ - start;
+    copy(start, static_cast<std::size_t>(p_ - start));
     return nullptr;
   }
 
@@ -231,8 +230,7 @@ class Rewriter {
     if (*p_ == '"') {
       const std::size_t n = static_cast<std::size_t>(p_ - start);
       if (ascii) {  // printable ASCII, nothing to escape: copied with its quotes
-        std::memcpy(o_, start - 1, n + 2);
-        o_ += n + 2;
+        copy(start - 1, n + 2);
       } else if (const char* e = escaped(span(start, p_))) {
         return e;
       }
@@ -322,6 +320,17 @@ class Rewriter {
     }
     p_ += 4;
     return true;
+  }
+
+  // Appends n input bytes from `from`. Short pieces (keys, numbers) are copied as one 16-byte
+  // block when the input has that many bytes left: the output has 16 bytes of slack (escape_room)
+  // and the extra bytes are overwritten next.
+  void copy(const unsigned char* from, std::size_t n) {
+    if (n <= 16 && end_ - from >= 16)
+      std::memcpy(o_, from, 16);
+    else
+      std::memcpy(o_, from, n);
+    o_ += n;
   }
 
   static std::string_view span(const unsigned char* a, const unsigned char* b) {
