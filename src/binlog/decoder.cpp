@@ -47,12 +47,15 @@ std::uint32_t version_product(std::string_view v) {
 // Whether the last four bytes of `event` are the CRC32 of the rest. `fde` clears the
 // LOG_EVENT_BINLOG_IN_USE_F flag first: the server computes an FDE's checksum with it cleared and
 // sets/clears it later without recomputing (MySQL binlog_event.cpp, Log_event_footer).
-bool crc_matches(Bytes event, bool fde) {
+// `known` is the CRC of all but the last four bytes when the caller computed it already.
+bool crc_matches(Bytes event, bool fde, std::optional<std::uint32_t> known = std::nullopt) {
   if (event.size() < EventHeader::kSize + 4) return false;
   Bytes data = event.first(event.size() - 4);
   std::uint32_t want = static_cast<std::uint32_t>(ByteReader(event.last(4)).u32());
   std::uint32_t got;
-  if (fde) {
+  if (known && !fde) {
+    got = *known;
+  } else if (fde) {
     std::uint8_t flags[2] = {static_cast<std::uint8_t>(data[17] & ~1u), data[18]};
     got = crc32(data.first(17));
     got = crc32(Bytes(flags, 2), got);
@@ -424,7 +427,7 @@ std::shared_ptr<const TableMap> Decoder::table(std::uint64_t id) const {
   return it == tables_.end() ? nullptr : it->second;
 }
 
-Result<Event> Decoder::decode(Bytes event) {
+Result<Event> Decoder::decode(Bytes event, std::optional<std::uint32_t> body_crc) {
   auto hr = parse_header(event);
   if (!hr) return hr.take_error();
   const EventHeader& h = *hr;
@@ -482,8 +485,9 @@ Result<Event> Decoder::decode(Bytes event) {
   // The one place the checksum is verified and removed: no event decoder sees it.
   ChecksumAlg alg = has_format_ ? format_.checksum : options_.initial_checksum;
   if (alg == ChecksumAlg::undefined) {
-    alg = crc_matches(event, false) ? ChecksumAlg::crc32 : ChecksumAlg::off;
-  } else if (alg == ChecksumAlg::crc32 && options_.verify_checksums && !crc_matches(event, false)) {
+    alg = crc_matches(event, false, body_crc) ? ChecksumAlg::crc32 : ChecksumAlg::off;
+  } else if (alg == ChecksumAlg::crc32 && options_.verify_checksums &&
+             !crc_matches(event, false, body_crc)) {
     return corrupt(h.type, "CRC32 checksum mismatch (stored " +
                                hex_offset(event.size() >= 4 ? static_cast<std::uint32_t>(
                                                                   ByteReader(event.last(4)).u32())

@@ -50,6 +50,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -76,7 +77,10 @@ class Decoder {
   explicit Decoder(DecoderOptions options = {});
 
   // Decodes one whole event: 19-byte header, body, and the checksum if the stream has them.
-  Result<Event> decode(Bytes event);
+  // `body_crc`, when given, is the CRC-32 of all but the event's last four bytes, computed by
+  // whoever received it (the replication reader does it on its own thread); it is compared with
+  // the stored checksum instead of computing it here.
+  Result<Event> decode(Bytes event, std::optional<std::uint32_t> body_crc = std::nullopt);
   // Decodes an event from inside a TRANSACTION_PAYLOAD (no checksum, never a payload itself).
   Result<Event> decode_inner(Bytes event);
 

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "binlog/crc32.hpp"
+
 namespace dumpr::mysql {
 
 namespace {
@@ -33,7 +35,11 @@ struct BinlogDump::Reader {
   Connection conn;
   std::mutex mu;
   std::condition_variable has_event, has_room;
-  std::deque<std::vector<std::uint8_t>> queue;   // received events, oldest first
+  struct Packet {
+    std::vector<std::uint8_t> bytes;
+    std::uint32_t body_crc = 0;  // CRC-32 of all but the last four bytes
+  };
+  std::deque<Packet> queue;                      // received events, oldest first
   std::vector<std::vector<std::uint8_t>> spare;  // buffers to reuse
   std::size_t queued_bytes = 0;
   bool finished = false;       // the reader stopped: at the end, or on `error`
@@ -43,6 +49,7 @@ struct BinlogDump::Reader {
   // to half (a wake-up per event costs more than the event's decoding).
   bool reader_waiting = false, caller_waiting = false;
   std::vector<std::uint8_t> handed_out;  // the event next() returned last
+  std::uint32_t handed_out_crc = 0;
   std::thread thread;
 
   void start() {
@@ -78,9 +85,11 @@ struct BinlogDump::Reader {
         }
       }
       buf.assign(bytes->begin(), bytes->end());
+      const std::uint32_t crc =
+          buf.size() >= 4 ? binlog::crc32(binlog::Bytes(buf).first(buf.size() - 4)) : 0;
       std::lock_guard lock(mu);
       queued_bytes += buf.size();
-      queue.push_back(std::move(buf));
+      queue.push_back(Packet{std::move(buf), crc});
       if (caller_waiting) has_event.notify_one();
     }
   }
@@ -125,7 +134,8 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
     r.caller_waiting = false;
   }
   if (!r.queue.empty()) {
-    r.handed_out = std::move(r.queue.front());
+    r.handed_out = std::move(r.queue.front().bytes);
+    r.handed_out_crc = r.queue.front().body_crc;
     r.queue.pop_front();
     r.queued_bytes -= r.handed_out.size();
     if (r.reader_waiting && r.queued_bytes <= kQueueBytes / 2) r.has_room.notify_one();
@@ -212,6 +222,10 @@ Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
 }  // namespace dumpr::mysql
 
 namespace dumpr::mysql {
+
+std::uint32_t BinlogDump::last_body_crc() const {
+  return r_->handed_out_crc;  // written by next(), in the caller's thread
+}
 
 bool BinlogDump::readable() const {
   {

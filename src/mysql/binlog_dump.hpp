@@ -5,7 +5,8 @@
 //
 // A reader thread receives the packets while the caller decodes the previous ones, so the socket,
 // the kernel's copy and libmariadb's framing run on another core. It keeps at most kQueueBytes of
-// events ahead (or one event, however large), then waits for the caller.
+// events ahead (or one event, however large), then waits for the caller. It also computes each
+// event's checksum (last_body_crc), the one per-byte pass over an event the decoder would make.
 #pragma once
 
 #include <cstdint>
@@ -43,6 +44,10 @@ class BinlogDump {
   // The next event's bytes, valid until the next call; an empty span at the end of a
   // non-blocking dump. Waits for the reader when none is queued.
   Result<std::span<const std::uint8_t>> next();
+
+  // The CRC-32 of all but the last four bytes of the event next() returned last: the reader
+  // computes it on its thread, so checking the event's checksum costs the caller a comparison.
+  std::uint32_t last_body_crc() const;
 
   // Whether events are queued or the socket has bytes waiting (a poll with no wait). Callers use
   // this only to decide when to flush, where a false "no" costs one early flush.

@@ -485,7 +485,7 @@ Result<bool> BinlogStream::Impl::read_event() {
       continue;
     }
     if (bytes->empty()) return false;
-    auto ev = decoder.decode(*bytes);
+    auto ev = decoder.decode(*bytes, dump->last_body_crc());
     if (!ev)
       return make_error(ev.error().kind,
                         file + " at offset " + std::to_string(pos) + ": " + ev.error().message);

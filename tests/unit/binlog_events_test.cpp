@@ -213,6 +213,27 @@ TEST_CASE("Decoder verifies and strips CRC32 checksums") {
   CHECK(ok->as<XidEvent>()->xid == 0x1122334455667688ull);
 }
 
+TEST_CASE("Decoder compares a CRC computed by the receiver with the stored one") {
+  Decoder dec;
+  REQUIRE(dec.decode(fde()).ok());
+  Buf xid_body;
+  le(xid_body, 42, 8);
+  Buf xid = event(kXid, xid_body, true);
+  const std::uint32_t body_crc = crc32(Bytes(xid).first(xid.size() - 4));
+  auto ev = dec.decode(xid, body_crc);
+  REQUIRE(ev.ok());
+  CHECK(ev->as<XidEvent>()->xid == 42u);
+  // The receiver's CRC is what is compared: a different one is a mismatch even though the bytes
+  // themselves are intact, and a flipped byte with the receiver's CRC of it is caught as well.
+  auto wrong = dec.decode(xid, body_crc ^ 1);
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().message.find("CRC32") != std::string::npos);
+  xid[20] ^= 1;
+  auto flipped = dec.decode(xid, crc32(Bytes(xid).first(xid.size() - 4)));
+  REQUIRE_FALSE(flipped.ok());
+  CHECK(flipped.error().kind == ErrorKind::corrupt);
+}
+
 TEST_CASE("Decoder detects the checksum of events before the FORMAT_DESCRIPTION") {
   Buf rot;
   le(rot, 4, 8);
