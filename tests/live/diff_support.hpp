@@ -5,13 +5,36 @@
 // of a tuple as its raw text, so values are compared byte for byte.
 #pragma once
 
+#include <cstdarg>
+#include <cstdio>
 #include <map>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
 #include "live/live_support.hpp"
 
 namespace dumpr_diff {
+
+// Seeded randomness and printf-style text for the generated workloads.
+using Rng = std::mt19937_64;
+
+inline std::int64_t uni(Rng& r, std::int64_t lo, std::int64_t hi) {
+  return std::uniform_int_distribution<std::int64_t>(lo, hi)(r);
+}
+inline bool chance(Rng& r, double p) {
+  return std::uniform_real_distribution<double>(0, 1)(r) < p;
+}
+
+inline std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+inline std::string fmt(const char* f, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
 
 using dumpr_live::Row;
 using dumpr_live::RunOptions;

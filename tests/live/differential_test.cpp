@@ -24,31 +24,13 @@ using dumpr_live::TempDir;
 
 namespace {
 
-using Rng = std::mt19937_64;
-
-std::int64_t uni(Rng& r, std::int64_t lo, std::int64_t hi) {
-  return std::uniform_int_distribution<std::int64_t>(lo, hi)(r);
-}
 std::uint64_t uniu(Rng& r, std::uint64_t lo, std::uint64_t hi) {
   return std::uniform_int_distribution<std::uint64_t>(lo, hi)(r);
-}
-bool chance(Rng& r, double p) {
-  return std::uniform_real_distribution<double>(0, 1)(r) < p;
 }
 
 template <class T>
 const T& pick(Rng& r, const std::vector<T>& v) {
   return v[static_cast<std::size_t>(uni(r, 0, static_cast<std::int64_t>(v.size()) - 1))];
-}
-
-std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char* f, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, f);
-  std::vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
 }
 
 std::string sq(const std::string& s) {

@@ -16,25 +16,6 @@ namespace dumpr_replay {
 using namespace dumpr_diff;
 using dumpr_live::TempDir;
 
-using Rng = std::mt19937_64;
-
-inline std::int64_t uni(Rng& r, std::int64_t lo, std::int64_t hi) {
-  return std::uniform_int_distribution<std::int64_t>(lo, hi)(r);
-}
-inline bool chance(Rng& r, double p) {
-  return std::uniform_real_distribution<double>(0, 1)(r) < p;
-}
-
-inline std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
-inline std::string fmt(const char* f, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, f);
-  std::vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
-
 inline const char* const kTables[] = {"r_plain", "r_composite", "r_binary_key", "r_uuid"};
 
 inline const char* const kSchema[] = {
