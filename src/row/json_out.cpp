@@ -16,13 +16,13 @@ constexpr auto make_escape_table() {
     char v[256]{};
   } t;
   for (int c = 0; c < 0x20; ++c) t.v[c] = 'u';
-  t.v['\b'] = 'b';
-  t.v['\f'] = 'f';
-  t.v['\n'] = 'n';
-  t.v['\r'] = 'r';
-  t.v['\t'] = 't';
-  t.v['"'] = '"';
-  t.v['\\'] = '\\';
+  t.v[int{'\b'}] = 'b';
+  t.v[int{'\f'}] = 'f';
+  t.v[int{'\n'}] = 'n';
+  t.v[int{'\r'}] = 'r';
+  t.v[int{'\t'}] = 't';
+  t.v[int{'"'}] = '"';
+  t.v[int{'\\'}] = '\\';
   return t;
 }
 constexpr auto kEscape = make_escape_table();

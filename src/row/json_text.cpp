@@ -28,9 +28,9 @@ constexpr auto make_classes() {
   struct Classes {
     unsigned char v[256]{};
   } t;
-  t.v[' '] = t.v['\n'] = t.v['\r'] = t.v['\t'] = 1;
+  t.v[int{' '}] = t.v[int{'\n'}] = t.v[int{'\r'}] = t.v[int{'\t'}] = 1;
   for (int c = 0; c < 0x20; ++c) t.v[c] |= 2;
-  t.v['"'] = t.v['\\'] = 2;
+  t.v[int{'"'}] = t.v[int{'\\'}] = 2;
   for (int c = 0x80; c < 0x100; ++c) t.v[c] = 4;
   return t;
 }
