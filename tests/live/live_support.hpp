@@ -279,6 +279,51 @@ struct RunResult {
   int shell_status() const { return signal ? 128 + signal : exit_code; }
 };
 
+// Starts args[0] (a path; no shell) with the file actions the caller arranged (stdin, stdout,
+// stderr), the signals a shell leaves at their defaults (SIGPIPE, SIGINT, SIGTERM) with none
+// blocked, and the environment inherited minus MYSQL_PWD (tests pass credentials explicitly)
+// plus `extra_env` (KEY=VALUE entries, replacing inherited ones). Returns posix_spawn's result.
+inline int spawn_child(pid_t& pid, const std::vector<std::string>& args,
+                       const posix_spawn_file_actions_t& fa,
+                       const std::vector<std::string>& extra_env = {}) {
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t def, none;
+  sigemptyset(&def);
+  sigaddset(&def, SIGPIPE);
+  sigaddset(&def, SIGINT);
+  sigaddset(&def, SIGTERM);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &def);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::vector<std::string> env_store;
+  auto overridden = [&](std::string_view entry) {
+    std::string_view key = entry.substr(0, entry.find('='));
+    if (key == "MYSQL_PWD") return true;
+    for (const std::string& e : extra_env)
+      if (std::string_view(e).substr(0, e.find('=')) == key) return true;
+    return false;
+  };
+  for (char** e = environ; *e; ++e)
+    if (!overridden(*e)) env_store.emplace_back(*e);
+  for (const std::string& e : extra_env) env_store.push_back(e);
+  std::vector<char*> envp;
+  for (std::string& e : env_store) envp.push_back(e.data());
+  envp.push_back(nullptr);
+
+  std::vector<std::string> argv_store(args);
+  std::vector<char*> argv;
+  for (std::string& a : argv_store) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int rc = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) pid = -1;
+  return rc;
+}
+
 struct RunOptions {
   std::vector<std::string> env;  // extra KEY=VALUE entries (replacing inherited ones)
   // Close the read end of stdout once this many complete lines arrived (`| head -N`).
@@ -296,46 +341,9 @@ inline RunResult run_process(const std::vector<std::string>& args, const RunOpti
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-
-  // The child starts with default signal dispositions (SIGPIPE kills, as under a shell).
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t def;
-  sigemptyset(&def);
-  sigaddset(&def, SIGPIPE);
-  sigaddset(&def, SIGINT);
-  sigaddset(&def, SIGTERM);
-  posix_spawnattr_setsigdefault(&attr, &def);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-
-  // Environment: inherited, minus MYSQL_PWD (tests pass credentials explicitly), plus extras.
-  std::vector<std::string> env_store;
-  auto overridden = [&](std::string_view entry) {
-    std::string_view key = entry.substr(0, entry.find('='));
-    if (key == "MYSQL_PWD") return true;
-    for (const std::string& e : opt.env)
-      if (std::string_view(e).substr(0, e.find('=')) == key) return true;
-    return false;
-  };
-  for (char** e = environ; *e; ++e)
-    if (!overridden(*e)) env_store.emplace_back(*e);
-  for (const std::string& e : opt.env) env_store.push_back(e);
-  std::vector<char*> envp;
-  for (std::string& e : env_store) envp.push_back(e.data());
-  envp.push_back(nullptr);
-
-  std::vector<std::string> argv_store(args);
-  std::vector<char*> argv;
-  for (std::string& a : argv_store) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), envp.data());
+  int rc = spawn_child(pid, args, fa, opt.env);
   posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
   if (rc != 0) {
