@@ -162,7 +162,9 @@ def report(work, out_md, plot_dir):
         target("load: within 1.1× of the mariadb client's SELECT", f"{r:.2f}× its time", r <= 1.1)
     if S["load/dumpr"] and S["load/dumpr-jobs2"]:
         r = S["load/dumpr-jobs2"]["secs"] / S["load/dumpr"]["secs"]
-        target("load --jobs 2: beyond one connection", f"{r:.2f}× `dumpr load`'s time", r < 1)
+        # A gain beyond the noise of one run: at least 5% less time than one connection.
+        target("load --jobs 2: beyond one connection (≤ 0.95×)", f"{r:.2f}× `dumpr load`'s time",
+               r <= 0.95)
     for t in ("load/dumpr", "load/dumpr-jobs2", "tail/dumpr", "offline/dumpr"):
         if S[t]:
             target(f"memory: `{t}` peak RSS < 64 MiB at {fmt_int(rows)} rows",
