@@ -1,32 +1,10 @@
 #include "load/parallel_reader.hpp"
 
-#include <signal.h>
-
 #include <cstring>
 
+#include "common/signals_blocked.hpp"
+
 namespace dumpr::load {
-
-namespace {
-
-// Blocks every asynchronous signal in this thread until destroyed (threads started meanwhile
-// inherit the mask). Faults stay deliverable.
-class AsyncSignalsBlocked {
- public:
-  AsyncSignalsBlocked() {
-    sigset_t all;
-    sigfillset(&all);
-    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP}) sigdelset(&all, s);
-    pthread_sigmask(SIG_BLOCK, &all, &old_);
-  }
-  ~AsyncSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  AsyncSignalsBlocked(const AsyncSignalsBlocked&) = delete;
-  AsyncSignalsBlocked& operator=(const AsyncSignalsBlocked&) = delete;
-
- private:
-  sigset_t old_;
-};
-
-}  // namespace
 
 ParallelReader::ParallelReader(const std::vector<LoadTable>& tables, std::vector<Chunk> chunks,
                                std::vector<mysql::Connection> conns, const ValueOptions& values)

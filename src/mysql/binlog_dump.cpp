@@ -1,11 +1,11 @@
 #include "mysql/binlog_dump.hpp"
 
 #include <errmsg.h>
+#include <fcntl.h>
 #include <mysqld_error.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <cstring>
@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "binlog/crc32.hpp"
+#include "common/signals_blocked.hpp"
 
 namespace dumpr::mysql {
 
@@ -25,9 +26,45 @@ void put_le(std::string& s, std::uint64_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
 
-}  // namespace
+Error same_server_id(const std::string& detail) {
+  return make_error(ErrorKind::usage,
+                    "another replica connected to the server with the same server id, and the "
+                    "server dropped this one: give each tail its own --server-id (" +
+                        detail + ")");
+}
 
-Result<std::span<const std::uint8_t>> read_packet(Connection& conn);
+// One packet from the server: an event's bytes, an empty span at the end of a non-blocking dump,
+// or the error that ended the dump.
+Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
+  MYSQL* m = conn.get();
+  unsigned long len = mysql_net_read_packet(m);
+  if (len == packet_error || len == 0) {
+    unsigned err = mysql_errno(m);
+    if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)
+      return make_error(ErrorKind::position,
+                        std::string("the server cannot send the binary log from this position: ") +
+                            mysql_error(m) +
+                            " (if the file was purged, run `dumpr load` again for a new snapshot "
+                            "and position)");
+    if (err == 0) return make_error(ErrorKind::connection, "the replication connection closed");
+    if (err == ER_SLAVE_SAME_ID) return same_server_id(mysql_error(m));
+    return conn.last_error("reading the binary log");
+  }
+  const std::uint8_t* p = m->net.read_pos;
+  if (p[0] == 0xFE && len < 8) return std::span<const std::uint8_t>();
+  if (p[0] == 0xFF) {
+    unsigned err = len >= 3 ? p[1] | (p[2] << 8) : 0;
+    std::string msg(reinterpret_cast<const char*>(p) + (len > 9 ? 9 : len), len > 9 ? len - 9 : 0);
+    if (err == ER_SLAVE_SAME_ID) return same_server_id(msg);
+    ErrorKind kind =
+        err == ER_MASTER_FATAL_ERROR_READING_BINLOG ? ErrorKind::position : classify(err);
+    return make_error(
+        kind, "the server stopped the binary log: " + msg + " [error " + std::to_string(err) + "]");
+  }
+  return std::span<const std::uint8_t>(p + 1, len - 1);
+}
+
+}  // namespace
 
 struct BinlogDump::Reader {
   explicit Reader(Connection c) : conn(std::move(c)) {}
@@ -51,14 +88,14 @@ struct BinlogDump::Reader {
   std::vector<std::uint8_t> handed_out;  // the event next() returned last
   std::uint32_t handed_out_crc = 0;
   std::thread thread;
+  int fd = -1;  // a duplicate of the connection's socket, for the caller's thread
 
   void start() {
-    // Signals go to the caller's thread (a SIGTERM must interrupt its blocked write).
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
+    // The reader owns `conn` from here on (libmariadb may close and free its socket on an error):
+    // the caller polls and shuts down its own duplicate of the socket.
+    fd = ::fcntl(static_cast<int>(mysql_get_socket(conn.get())), F_DUPFD_CLOEXEC, 0);
+    AsyncSignalsBlocked blocked;  // signals go to the caller's thread
     thread = std::thread([this] { run(); });
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
   }
 
   void run() {
@@ -101,9 +138,10 @@ struct BinlogDump::Reader {
       has_room.notify_one();
     }
     // A reader waiting on the socket sees its end: the connection is closed right after.
-    const int fd = static_cast<int>(mysql_get_socket(conn.get()));
     if (fd >= 0) ::shutdown(fd, SHUT_RD);
     if (thread.joinable()) thread.join();
+    if (fd >= 0) ::close(fd);
+    fd = -1;
   }
 };
 
@@ -179,50 +217,6 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
   return BinlogDump(std::move(reader));
 }
 
-// One packet from the server: an event's bytes, an empty span at the end of a non-blocking dump,
-// or the error that ended the dump.
-Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
-  MYSQL* m = conn.get();
-  unsigned long len = mysql_net_read_packet(m);
-  if (len == packet_error || len == 0) {
-    unsigned err = mysql_errno(m);
-    if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)
-      return make_error(ErrorKind::position,
-                        std::string("the server cannot send the binary log from this position: ") +
-                            mysql_error(m) +
-                            " (if the file was purged, run `dumpr load` again for a new snapshot "
-                            "and position)");
-    if (err == 0) return make_error(ErrorKind::connection, "the replication connection closed");
-    if (err == ER_SLAVE_SAME_ID)
-      return make_error(ErrorKind::usage,
-                        std::string("another replica connected to the server with the same "
-                                    "server id, and the server dropped this one: give each tail "
-                                    "its own --server-id (") +
-                            mysql_error(m) + ")");
-    return conn.last_error("reading the binary log");
-  }
-  const std::uint8_t* p = m->net.read_pos;
-  if (p[0] == 0xFE && len < 8) return std::span<const std::uint8_t>();
-  if (p[0] == 0xFF) {
-    unsigned err = len >= 3 ? p[1] | (p[2] << 8) : 0;
-    std::string msg(reinterpret_cast<const char*>(p) + (len > 9 ? 9 : len), len > 9 ? len - 9 : 0);
-    if (err == ER_SLAVE_SAME_ID)
-      return make_error(ErrorKind::usage,
-                        "another replica connected to the server with the same server id, and "
-                        "the server dropped this one: give each tail its own --server-id (" +
-                            msg + ")");
-    ErrorKind kind =
-        err == ER_MASTER_FATAL_ERROR_READING_BINLOG ? ErrorKind::position : classify(err);
-    return make_error(
-        kind, "the server stopped the binary log: " + msg + " [error " + std::to_string(err) + "]");
-  }
-  return std::span<const std::uint8_t>(p + 1, len - 1);
-}
-
-}  // namespace dumpr::mysql
-
-namespace dumpr::mysql {
-
 std::uint32_t BinlogDump::last_body_crc() const {
   return r_->handed_out_crc;  // written by next(), in the caller's thread
 }
@@ -233,7 +227,7 @@ bool BinlogDump::readable() const {
     if (!r_->queue.empty()) return true;
   }
   pollfd p{};
-  p.fd = static_cast<int>(mysql_get_socket(r_->conn.get()));
+  p.fd = r_->fd;
   p.events = POLLIN;
   return p.fd >= 0 && ::poll(&p, 1, 0) > 0;
 }

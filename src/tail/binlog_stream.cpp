@@ -1078,8 +1078,8 @@ Result<const TailEvent*> BinlogStream::next() {
   s.current.row.op = o.op;
   s.current.row.table = o.table ? std::string_view(*o.table) : std::string_view();
   s.current.row.line = o.line.view();
-  // Only a commit carries a position (a row's would be a copy of strings per row).
-  if (o.kind == TailEvent::Kind::commit) s.current.position = o.position;
+  // Only a commit carries a position; the slot is refilled before it is read again.
+  if (o.kind == TailEvent::Kind::commit) std::swap(s.current.position, o.position);
   s.current.event_time = o.time;
   return &s.current;
 }
