@@ -4,7 +4,7 @@
 // Why not RapidJSON's Writer here: a tuple repeats the key columns' JSON (the id) before the
 // content, so the builder records byte ranges of values and splices them; a writer that tracks
 // structure cannot splice. This emitter only appends; the caller owns the structure. Strings are
-// escaped by one table-driven routine (escape_utf8) so every path escapes alike.
+// escaped by one table (which bytes become which escape) so every path escapes alike.
 #pragma once
 
 #include <cstddef>
@@ -77,9 +77,11 @@ class JsonOut {
   // The room escaping n bytes may take: each byte can become \u00XX (6) or U+FFFD (3), and the
   // escapers copy whole 16-byte blocks.
   static constexpr std::size_t escape_room(std::size_t n) { return n * 6 + 16; }
-  // escape_utf8_validating into o, which has escape_room(bytes.size()) bytes of room; returns
-  // the end of what it wrote and sets bad if any sequence was invalid. For writers that reserve
-  // once for a whole value (reserve(), then advance() by what was written).
+  // escape_utf8_validating into o; returns the end of what it wrote and sets bad if any sequence
+  // was invalid. It writes no byte past its own output (its 16-byte block copies happen only with
+  // 16 or more bytes still to come), so o needs room for that output: escape_room(bytes.size())
+  // at most, less where the caller knows better. For writers that reserve once for a whole value
+  // (reserve(), then advance() by what was written).
   static char* escape_utf8_validating_to(char* o, std::string_view bytes, bool& bad);
 
  private:

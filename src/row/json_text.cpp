@@ -94,10 +94,19 @@ inline void append_utf8(std::string& s, std::uint32_t cp) {
   }
 }
 
+// Room for the canonical form of n bytes of JSON text. No piece of the output is longer than
+// the input it comes from (structure, numbers and literals are copied; escapes are decoded and
+// written back no longer; control characters only reach the escaper decoded from a six-byte
+// \u escape), except an invalid UTF-8 byte, which becomes U+FFFD (3 bytes) before the text is
+// refused. So at most 3n, plus 16 for copy()'s block writes. (escape_room's 6n would pin six
+// times a large document's size in the reused buffers.)
+constexpr std::size_t output_room(std::size_t n) {
+  return n * 3 + 16;
+}
+
 class Rewriter {
  public:
-  // o has room for JsonOut::escape_room(in.size()) bytes: no piece of the output is longer than
-  // the escaped input it comes from.
+  // o has room for output_room(in.size()) bytes.
   Rewriter(char* o, std::string_view in)
       : o_(o), p_(reinterpret_cast<const unsigned char*>(in.data())), end_(p_ + in.size()) {}
 
@@ -323,8 +332,8 @@ class Rewriter {
   }
 
   // Appends n input bytes from `from`. Short pieces (keys, numbers) are copied as one 16-byte
-  // block when the input has that many bytes left: the output has 16 bytes of slack (escape_room)
-  // and the extra bytes are overwritten next.
+  // block when the input has that many bytes left: the output has 16 bytes of slack
+  // (output_room) and the extra bytes are overwritten next.
   void copy(const unsigned char* from, std::size_t n) {
     if (n <= 16 && end_ - from >= 16)
       std::memcpy(o_, from, 16);
@@ -349,7 +358,7 @@ class Rewriter {
 }  // namespace
 
 Status put_json_text(JsonOut& out, std::string_view json) {
-  char* start = out.reserve(JsonOut::escape_room(json.size()));
+  char* start = out.reserve(output_room(json.size()));
   Rewriter w(start, json);
   if (const char* why = w.run())
     return make_error(ErrorKind::corrupt, std::string("invalid JSON value: ") + why);

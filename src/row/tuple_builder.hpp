@@ -21,7 +21,6 @@ struct TableShape {
   std::string table;                    // table name as the server spells it
   std::vector<Column> columns;          // in table order
   std::vector<std::size_t> id_columns;  // indexes into columns, in key order; empty: id is null
-  bool warned_invalid_text_any = false;
 
   // Precomputed JSON fragments: `"name":` per column, `"table"` once.
   std::vector<std::string> keys;
@@ -80,7 +79,6 @@ class TupleBuilder {
 
   // Content written so far (for comparisons, tests).
   std::string_view content() const { return content_.view(); }
-  const TableShape* shape() const { return shape_; }
 
  private:
   void append_id(JsonOut& out) const;
