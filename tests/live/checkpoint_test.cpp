@@ -155,14 +155,7 @@ TEST_CASE("load: a snapshot under concurrent writes is exactly the rows before i
     }
     mysql_close(m);
   });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~Joiner() {
-      stop = true;
-      if (t.joinable()) t.join();
-    }
-  } joiner{stop, writer};
+  dumpr_live::StopAndJoin joiner(stop, writer);
 
   auto wait_for = [&](std::uint64_t id) {
     for (int i = 0; i < 3000 && committed < id && !stop; ++i)
@@ -271,14 +264,7 @@ TEST_CASE("load: all tables come from one snapshot, so they agree with each othe
     }
     mysql_close(m);
   });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~Joiner() {
-      stop = true;
-      if (t.joinable()) t.join();
-    }
-  } joiner{stop, writer};
+  dumpr_live::StopAndJoin joiner(stop, writer);
   for (int i = 0; i < 3000 && committed < kPreloaded + 100 && writer_error.empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
 

@@ -43,6 +43,7 @@ using dumpr_live::RunResult;
 // ---------------------------------------------------------------------------------------------
 // A root connection over a unix socket: dumpr_live::Client.
 using dumpr_live::Client;
+using dumpr_live::GlobalSetting;
 
 // ---------------------------------------------------------------------------------------------
 // Processes with stdout in a file: run to completion, or in the background and killed.
@@ -264,32 +265,6 @@ inline DiffSandbox& diff_sandbox() {
   static DiffSandbox sandbox;
   return sandbox;
 }
-
-// Sets GLOBAL variables for the duration of a test and puts the old values back at the end.
-class GlobalSetting {
- public:
-  GlobalSetting(const std::string& socket, const std::string& name, const std::string& value)
-      : socket_(socket), name_(name) {
-    Client c(socket_);
-    old_ = c.scalar("SELECT @@GLOBAL." + name_);
-    c.exec("SET GLOBAL " + name_ + " = '" + value + "'");
-  }
-  ~GlobalSetting() {
-    try {
-      Client c(socket_);
-      // Booleans read back as 0/1, which only take unquoted.
-      const bool number =
-          !old_.empty() && old_.find_first_not_of("0123456789") == std::string::npos;
-      c.exec("SET GLOBAL " + name_ + " = " + (number ? old_ : "'" + old_ + "'"));
-    } catch (...) {
-    }
-  }
-  GlobalSetting(const GlobalSetting&) = delete;
-  GlobalSetting& operator=(const GlobalSetting&) = delete;
-
- private:
-  std::string socket_, name_, old_;
-};
 
 // dumpr's connection options: the dumpr user over the sandbox's socket.
 inline std::vector<std::string> dumpr_conn(const std::string& socket, const std::string& db) {

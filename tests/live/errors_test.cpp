@@ -73,26 +73,6 @@ unsigned closed_port() {
   return ntohs(addr.sin_port);
 }
 
-// The server's global binlog_format, changed for a moment and always put back.
-class GlobalBinlogFormat {
- public:
-  explicit GlobalBinlogFormat(const std::string& format) {
-    Sql sql;
-    saved_ = sql.scalar("SELECT @@GLOBAL.binlog_format");
-    sql.exec("SET GLOBAL binlog_format = " + sql.quote(format));
-  }
-  ~GlobalBinlogFormat() {
-    try {
-      Sql sql;
-      sql.exec("SET GLOBAL binlog_format = " + sql.quote(saved_));
-    } catch (...) {
-    }
-  }
-
- private:
-  std::string saved_;
-};
-
 void create_small_db(const std::string& db) {
   Sql sql;
   sql.exec("CREATE TABLE `" + db + "`.t (id INT PRIMARY KEY, v VARCHAR(10))");
@@ -230,7 +210,8 @@ TEST_CASE("errors: binlog_format not ROW: exit 4, naming the setting") {
   KeptCheckpoint ckpt;
   RunResult r;
   {
-    GlobalBinlogFormat format("STATEMENT");
+    dumpr_live::GlobalSetting format(server().socket, "binlog_format", "STATEMENT",
+                                     server().root_user);
     r = dumpr_load(db.name(), {"--checkpoint", ckpt.path, "t"});
   }
   Sql sql;

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <cstdlib>
@@ -27,6 +28,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 extern char** environ;
@@ -323,6 +325,58 @@ inline int spawn_child(pid_t& pid, const std::vector<std::string>& args,
   if (rc != 0) pid = -1;
   return rc;
 }
+
+// Sets a global server variable for the test and puts the old value back at the end. Numbers
+// (booleans read back as 0/1) go unquoted, which is the only way they are taken; the rest quoted.
+class GlobalSetting {
+ public:
+  GlobalSetting(const std::string& socket, const std::string& name, const std::string& value,
+                const std::string& root_user = "root")
+      : socket_(socket), user_(root_user), name_(name) {
+    Client c(socket_, "", user_);
+    old_ = c.scalar("SELECT @@GLOBAL." + name_);
+    c.exec("SET GLOBAL " + name_ + " = " + literal(value));
+  }
+  ~GlobalSetting() {
+    try {
+      Client c(socket_, "", user_);
+      c.exec("SET GLOBAL " + name_ + " = " + literal(old_));
+    } catch (...) {
+    }
+  }
+  GlobalSetting(const GlobalSetting&) = delete;
+  GlobalSetting& operator=(const GlobalSetting&) = delete;
+
+ private:
+  static std::string literal(const std::string& v) {
+    const bool number = !v.empty() && v.find_first_not_of("0123456789") == std::string::npos;
+    return number ? v : "'" + v + "'";
+  }
+  std::string socket_, user_, name_, old_;
+};
+
+// Sets `stop` and joins the writer thread(s) when the scope ends, also when a REQUIRE throws out
+// of it (a thread still joinable at destruction would terminate the test binary).
+class StopAndJoin {
+ public:
+  StopAndJoin(std::atomic<bool>& stop, std::thread& one) : stop_(stop), one_(&one) {}
+  StopAndJoin(std::atomic<bool>& stop, std::vector<std::thread>& many)
+      : stop_(stop), many_(&many) {}
+  StopAndJoin(const StopAndJoin&) = delete;
+  StopAndJoin& operator=(const StopAndJoin&) = delete;
+  ~StopAndJoin() {
+    stop_ = true;
+    if (one_ && one_->joinable()) one_->join();
+    if (many_)
+      for (std::thread& t : *many_)
+        if (t.joinable()) t.join();
+  }
+
+ private:
+  std::atomic<bool>& stop_;
+  std::thread* one_ = nullptr;
+  std::vector<std::thread>* many_ = nullptr;
+};
 
 struct RunOptions {
   std::vector<std::string> env;  // extra KEY=VALUE entries (replacing inherited ones)

@@ -228,15 +228,7 @@ TEST_CASE("load --jobs 4 under concurrent transfers: every connection reads the 
       }
     });
   }
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::vector<std::thread>& ts;
-    ~Joiner() {
-      stop = true;
-      for (auto& t : ts)
-        if (t.joinable()) t.join();
-    }
-  } joiner{stop, writers};
+  dumpr_live::StopAndJoin joiner(stop, writers);
   for (int i = 0; i < 200 && transfers < 500; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
 

@@ -88,28 +88,6 @@ struct RunOutcome {
   std::string stop_message;  // the last run's stderr, when it stopped on its own
 };
 
-// binlog_row_metadata set for the test, restored after it.
-class RowMetadata {
- public:
-  RowMetadata(Client& c, Meta m) : c_(c) {
-    old_ = c_.scalar("SELECT @@GLOBAL.binlog_row_metadata");
-    c_.exec(std::string("SET GLOBAL binlog_row_metadata = ") +
-            (m == Meta::full ? "'FULL'" : "'MINIMAL'"));
-  }
-  ~RowMetadata() {
-    try {
-      c_.exec("SET GLOBAL binlog_row_metadata = '" + old_ + "'");
-    } catch (...) {
-    }
-  }
-  RowMetadata(const RowMetadata&) = delete;
-  RowMetadata& operator=(const RowMetadata&) = delete;
-
- private:
-  Client& c_;
-  std::string old_;
-};
-
 // What one dumpr process did.
 struct Run {
   int status = -1;  // as a shell reports it
@@ -356,9 +334,9 @@ class ScenarioRun {
 std::map<std::string, Outcome> run_all(const Scenario& s) {
   std::map<std::string, Outcome> outcomes;
   const bool report = std::getenv("DUMPR_SCHEMA_REPORT") != nullptr;
-  Client root(private_sandbox().socket());
   for (Meta meta : {Meta::full, Meta::minimal}) {
-    RowMetadata setting(root, meta);
+    dumpr_live::GlobalSetting setting(private_sandbox().socket(), "binlog_row_metadata",
+                                      meta == Meta::full ? "FULL" : "MINIMAL");
     for (Mode mode : {Mode::behind, Mode::following, Mode::restarted}) {
       const auto started = Clock::now();
       RunOutcome o = ScenarioRun(s, meta, mode).go();

@@ -82,14 +82,7 @@ TEST_CASE(
       writer_error = e.what();
     }
   });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~Joiner() {
-      stop = true;
-      if (t.joinable()) t.join();
-    }
-  } joiner{stop, writer};
+  dumpr_live::StopAndJoin joiner(stop, writer);
 
   Background run1(tail_args(conn_to(sbx.socket(), "kill9"), {"--from", ckpt}));
   const bool got = run1.wait_until([&] { return run1.lines() >= 150 * kRowsPerTxn; }, 30);

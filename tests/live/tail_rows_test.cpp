@@ -379,14 +379,7 @@ TEST_CASE("tail --until-end: exits 0 at the end as of its start while a writer k
       writer_error = e.what();
     }
   });
-  struct Joiner {
-    std::atomic<bool>& stop;
-    std::thread& t;
-    ~Joiner() {
-      stop = true;
-      if (t.joinable()) t.join();
-    }
-  } joiner{stop, writer};
+  dumpr_live::StopAndJoin joiner(stop, writer);
   // Let the writer get going, then start the tail.
   while (committed < 100 && writer_error.empty())
     std::this_thread::sleep_for(std::chrono::milliseconds(5));

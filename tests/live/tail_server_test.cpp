@@ -3,6 +3,7 @@
 #include "live/tail_support.hpp"
 
 using namespace dumpr_tail;
+using dumpr_live::GlobalSetting;
 
 namespace {
 
@@ -16,28 +17,6 @@ RunResult private_tail(const std::string& db, const std::vector<std::string>& ex
   a.insert(a.end(), extra.begin(), extra.end());
   return dumpr(a);
 }
-
-// Sets a global variable for the test and puts the old value back at the end.
-class GlobalSetting {
- public:
-  GlobalSetting(const std::string& name, const std::string& value) : name_(name) {
-    Client c(private_sandbox().socket());
-    old_ = c.scalar("SELECT @@GLOBAL." + name);
-    c.exec("SET GLOBAL " + name + " = " + value);
-  }
-  ~GlobalSetting() {
-    try {
-      Client c(private_sandbox().socket());
-      c.exec("SET GLOBAL " + name_ + " = '" + old_ + "'");
-    } catch (...) {
-    }
-  }
-  GlobalSetting(const GlobalSetting&) = delete;
-  GlobalSetting& operator=(const GlobalSetting&) = delete;
-
- private:
-  std::string name_, old_;
-};
 
 void fresh_database(Client& c, const std::string& db) {
   c.exec("DROP DATABASE IF EXISTS " + db);
@@ -163,7 +142,7 @@ TEST_CASE("tail: binlog_row_image MINIMAL and NOBLOB: only the logged columns, \
   TempDir dir;
   const Pos p0 = master_status(setup);
   {
-    GlobalSetting image("binlog_row_image", "'MINIMAL'");
+    GlobalSetting image(private_sandbox().socket(), "binlog_row_image", "MINIMAL");
     Client c(sbx.socket(), "images");  // a new session takes the new global value
     REQUIRE(c.scalar("SELECT @@SESSION.binlog_row_image") == "MINIMAL");
     c.exec("UPDATE t SET a = 10 WHERE id = 1");
@@ -174,7 +153,7 @@ TEST_CASE("tail: binlog_row_image MINIMAL and NOBLOB: only the logged columns, \
   }
   const Pos p_noblob = master_status(setup);
   {
-    GlobalSetting image("binlog_row_image", "'NOBLOB'");
+    GlobalSetting image(private_sandbox().socket(), "binlog_row_image", "NOBLOB");
     Client c(sbx.socket(), "images");
     REQUIRE(c.scalar("SELECT @@SESSION.binlog_row_image") == "NOBLOB");
     c.exec("UPDATE t SET a = 11 WHERE id = 1");
@@ -251,8 +230,8 @@ TEST_CASE("tail: compressed binlog events (log_bin_compress) give the same rows 
   }
   const Pos p1 = master_status(setup);
   {
-    GlobalSetting on("log_bin_compress", "ON");
-    GlobalSetting min_len("log_bin_compress_min_len", "10");
+    GlobalSetting on(private_sandbox().socket(), "log_bin_compress", "ON");
+    GlobalSetting min_len(private_sandbox().socket(), "log_bin_compress_min_len", "10");
     Client c(sbx.socket(), "compress");
     workload(c, "packed");
   }

@@ -307,26 +307,6 @@ void create_cases(Sql& sql, const std::string& db, const std::vector<TypeCase>& 
   (void)sql;
 }
 
-// The server's global time zone, changed for a while and always put back.
-class GlobalTimeZone {
- public:
-  explicit GlobalTimeZone(const std::string& tz) {
-    Sql sql;
-    saved_ = sql.scalar("SELECT @@GLOBAL.time_zone");
-    sql.exec("SET GLOBAL time_zone = " + sql.quote(tz));
-  }
-  ~GlobalTimeZone() {
-    try {
-      Sql sql;
-      sql.exec("SET GLOBAL time_zone = " + sql.quote(saved_));
-    } catch (...) {
-    }
-  }
-
- private:
-  std::string saved_;
-};
-
 }  // namespace
 
 TEST_CASE("load: every column type with edge values, and NULL in every type") {
@@ -375,7 +355,7 @@ TEST_CASE("load: TIMESTAMP is UTC whatever the server's global time zone") {
   {
     // Every new session of the server defaults to +05:30 for a moment (kept short: other
     // clients of a shared sandbox see it too); DATETIME has no zone and stays as written.
-    GlobalTimeZone tz("+05:30");
+    dumpr_live::GlobalSetting tz(server().socket, "time_zone", "+05:30", server().root_user);
     r = dumpr_load(db.name(), {"ts"});
   }
   REQUIRE_MESSAGE(r.exit_code == 0, describe(r));

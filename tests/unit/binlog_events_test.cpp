@@ -444,6 +444,7 @@ TEST_CASE("a truncated row is an error naming table, row and column") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.error().kind == ErrorKind::corrupt);
   CHECK(s.error().message.find("`db`.`t`") != std::string::npos);
+  CHECK(s.error().message.find(", row 1,") != std::string::npos);
   CHECK(s.error().message.find("`j`") != std::string::npos);
   CHECK(r.done());
 }

@@ -68,7 +68,11 @@ TEST_CASE("checkpoint files are replaced whole, and left alone on failure") {
   // A directory that does not exist: an io error naming the path; nothing is written.
   auto s = write_checkpoint(std::string(dir) + "/missing/pos.json", p);
   CHECK_FALSE(s.ok());
-  if (!s.ok()) CHECK(s.error().kind == ErrorKind::io);
+  if (!s.ok()) {
+    CHECK(s.error().kind == ErrorKind::io);
+    CHECK(s.error().message.find("missing/pos.json") != std::string::npos);
+  }
+  CHECK(read_checkpoint(path)->position == 99);  // the existing checkpoint is untouched
   std::string rm = std::string("rm -rf ") + dir;
   CHECK(std::system(rm.c_str()) == 0);
 }
