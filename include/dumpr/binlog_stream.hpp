@@ -35,6 +35,10 @@ struct TailOptions {
   unsigned heartbeat_ms = 500;            // an idle server says so this often (stop and lag checks)
   unsigned max_reconnect_backoff_ms = 30000;
   int max_reconnects = -1;  // -1: forever
+  // DML logged as a statement (binlog_format=STATEMENT or MIXED in some session) on a captured
+  // table: an error (the rows it changed are in no row event) unless this is set, when each such
+  // statement is skipped with a warning.
+  bool skip_statement_dml = false;
 };
 
 struct TailEvent {

@@ -5,7 +5,8 @@
 
 namespace dumpr {
 
-enum class RowOp { upsert, erase };
+// truncate: every row of the table is gone (TRUNCATE TABLE, DROP TABLE, DROP DATABASE).
+enum class RowOp { upsert, erase, truncate };
 
 struct RowView {
   RowOp op = RowOp::upsert;

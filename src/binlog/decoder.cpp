@@ -536,6 +536,7 @@ Result<Event> Decoder::decode_body(const EventHeader& h, Bytes event, Bytes body
       return Event{h, e};
     }
     case kQuery:
+    case kExecuteLoadQuery:  // a QUERY post-header with 13 more bytes: file id, positions, mode
     case kMariaQueryCompressed: {
       QueryEvent e;
       e.thread_id = r.u32();

@@ -55,6 +55,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
 
   TailOptions opts;
   opts.until_end = args.until_end;
+  opts.skip_statement_dml = args.skip_statement_dml;
   opts.binlog_files = args.binlog_files;
   opts.tables = split_tables(args.tables);
   std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;

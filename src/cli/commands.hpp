@@ -33,6 +33,7 @@ struct TailArgs {
   std::vector<std::string> binlog_files;
   bool until_end = false;
   bool progress = false, quiet = false;
+  bool skip_statement_dml = false;
   std::uint32_t server_id = 0;
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);

@@ -43,31 +43,43 @@ void TupleBuilder::start(const TableShape& shape) {
 
 bool TupleBuilder::has_id() const {
   for (std::size_t i : shape_->id_columns)
-    if (value_end_[i] == 0) return false;
+    if (!has_value(i)) return false;
   return true;
 }
 
-void TupleBuilder::append_id(JsonOut& out) const {
+void TupleBuilder::append_id(JsonOut& out, const TupleBuilder* base) const {
   const auto& ids = shape_->id_columns;
-  if (ids.empty() || !has_id()) {
+  // Column i's value: this row's, else the base row's.
+  auto source = [&](std::size_t i) -> const TupleBuilder* {
+    if (has_value(i)) return this;
+    if (base && base->has_value(i)) return base;
+    return nullptr;
+  };
+  bool complete = !ids.empty();
+  for (std::size_t i : ids)
+    if (!source(i)) complete = false;
+  if (!complete) {
     out.put_null();
     return;
   }
-  if (ids.size() == 1) {
-    out.put(content_.view(value_start_[ids[0]], value_end_[ids[0]]));
-    return;
-  }
-  out.put('[');
+  if (ids.size() > 1) out.put('[');
   for (std::size_t k = 0; k < ids.size(); ++k) {
     if (k) out.put(',');
-    out.put(content_.view(value_start_[ids[k]], value_end_[ids[k]]));
+    const TupleBuilder* b = source(ids[k]);
+    out.put(b->content_.view(b->value_start_[ids[k]], b->value_end_[ids[k]]));
   }
-  out.put(']');
+  if (ids.size() > 1) out.put(']');
 }
 
 std::string_view TupleBuilder::id_json(JsonOut& scratch) const {
   scratch.clear();
   append_id(scratch);
+  return scratch.view();
+}
+
+std::string_view TupleBuilder::id_json_over(const TupleBuilder& base, JsonOut& scratch) const {
+  scratch.clear();
+  append_id(scratch, &base);
   return scratch.view();
 }
 

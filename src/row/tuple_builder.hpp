@@ -60,6 +60,10 @@ class TupleBuilder {
   // The id's JSON (a scalar, an array for composite keys, null when the table has no key); valid
   // until the next start(). Uses `scratch` as storage.
   std::string_view id_json(JsonOut& scratch) const;
+  // The id with the id columns this row lacks taken from `base`: a MINIMAL after-image logs only
+  // the columns an UPDATE changed, so the new key is the before-image's with those over it. Null
+  // when neither row has some id column.
+  std::string_view id_json_over(const TupleBuilder& base, JsonOut& scratch) const;
 
   // Marks column i's value as repaired (invalid text bytes replaced, unparsable JSON written as
   // text), for the caller's once-per-column warning.
@@ -81,7 +85,8 @@ class TupleBuilder {
   std::string_view content() const { return content_.view(); }
 
  private:
-  void append_id(JsonOut& out) const;
+  void append_id(JsonOut& out, const TupleBuilder* base = nullptr) const;
+  bool has_value(std::size_t i) const { return value_end_[i] != 0; }
 
   const TableShape* shape_ = nullptr;
   JsonOut content_;

@@ -30,6 +30,7 @@
 #include "row/tuple_builder.hpp"
 #include "row/values.hpp"
 #include "schema/ddl.hpp"
+#include "schema/statement.hpp"
 
 namespace dumpr {
 
@@ -192,6 +193,7 @@ struct BinlogStream::Impl {
   RowOp held_op = RowOp::upsert;
   std::uint32_t held_time = 0;
   bool held_partial = false;
+  std::string held_extra;  // more metadata members: `,"moved_from":ID` or `,"dropped":true`
   // Tuples after a SAVEPOINT, held until COMMIT or ROLLBACK TO decides (a ROLLBACK TO in the
   // binlog means a non-transactional table was written; the transactional rows since the
   // savepoint did not happen).
@@ -202,6 +204,7 @@ struct BinlogStream::Impl {
     const std::string* db = nullptr;
     std::uint32_t time = 0;
     bool partial = false;
+    std::string extra;
     bool transactional = true;
   };
   std::vector<std::pair<std::string, std::size_t>> savepoints;  // name, buffered count then
@@ -253,13 +256,20 @@ struct BinlogStream::Impl {
   Result<TableState*> table_for(const binlog::RowsEvent& rows);
   Status build_table(TableState& t);
   Status decode_next_row();
-  void emit(row::TupleBuilder& b, RowOp op, std::string_view id_override);
+  void emit(row::TupleBuilder& b, RowOp op, std::string_view id_override,
+            std::string_view moved_from = {});
+  void emit_truncate(const std::string& db, const std::string& table, bool dropped);
+  bool captured(std::string_view db, std::string_view table) const;
+  Status statement_rows(const schema::StatementEffect& eff, const binlog::QueryEvent& q,
+                        std::uint64_t event_start);
+  std::string extra_scratch;
   void release(const std::string& next_file, std::uint64_t next_pos);
   void write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
-                      const std::string& next_file, std::uint64_t next_pos, bool partial);
+                      const std::string& next_file, std::uint64_t next_pos, bool partial,
+                      std::string_view extra);
   void reset_stream_state();
   void hold(row::JsonOut& prefix, RowOp op, const std::string& table, const std::string& db,
-            std::uint32_t time, bool partial);
+            std::uint32_t time, bool partial, std::string_view extra);
   void drain_buffered();
   bool is_transactional(const std::string& db, const std::string& table);
   void rollback_to(std::string_view name);
@@ -590,7 +600,27 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
       return {};
     }
     if (starts_with_word(q->query, "XA")) return {};  // XA END / XA COMMIT bookkeeping
-    // A statement of its own (DDL): definitions may have changed.
+    const schema::StatementEffect effect = schema::statement_effect(q->query, q->db);
+    if (effect.kind == schema::StatementEffect::Kind::dml)
+      return statement_rows(effect, *q, event_start);
+    // A statement of its own (DDL): definitions may have changed, and rows may be gone.
+    if (effect.kind != schema::StatementEffect::Kind::other) {
+      begin_txn(event_start);
+      const bool dropped = effect.kind != schema::StatementEffect::Kind::truncate;
+      if (effect.kind == schema::StatementEffect::Kind::drop_database) {
+        // Every table of that database this stream knows of: recorded, or seen in this run.
+        std::set<std::string> names;
+        const std::string prefix = effect.database + ".";
+        for (const auto& [key, def] : history.tables())
+          if (key.compare(0, prefix.size(), prefix) == 0) names.insert(key.substr(prefix.size()));
+        for (const auto& [key, sig] : seen_shape)
+          if (key.compare(0, prefix.size(), prefix) == 0) names.insert(key.substr(prefix.size()));
+        for (const std::string& t : names)
+          if (captured(effect.database, t)) emit_truncate(effect.database, t, true);
+      }
+      for (const auto& [d, t] : effect.tables)
+        if (captured(d, t)) emit_truncate(d, t, dropped);
+    }
     schema_cache.clear();
     tables.clear();
     DUMPR_TRY(refresh_after_ddl(q->db, q->query));
@@ -639,12 +669,7 @@ Result<TableState*> BinlogStream::Impl::table_for(const binlog::RowsEvent& r) {
     slot = std::make_unique<TableState>();
     slot->map = r.map;
     const auto& m = *r.map;
-    if (!cfg.database.empty() && m.database != cfg.database) slot->skip = true;
-    if (!slot->skip && !opts.tables.empty()) {
-      slot->skip = true;
-      for (const auto& t : opts.tables)
-        if (t == m.table) slot->skip = false;
-    }
+    slot->skip = !captured(m.database, m.table);
     if (!slot->skip) DUMPR_TRY(build_table(*slot));
   }
   return slot->skip ? nullptr : slot.get();
@@ -775,7 +800,7 @@ Status BinlogStream::Impl::build_table(TableState& t) {
 
 void BinlogStream::Impl::write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
                                         const std::string& next_file, std::uint64_t next_pos,
-                                        bool partial) {
+                                        bool partial, std::string_view extra) {
   // Rows of one event share all but next_position: the pieces around it are built once.
   MetaCache& m = meta_cache;
   if (!m.valid || m.time != time || m.db != &db || m.file != next_file) {
@@ -804,13 +829,14 @@ void BinlogStream::Impl::write_metadata(row::JsonOut& o, std::uint32_t time, con
   row::put_uint(o, next_pos);
   o.put(m.gtid_json.view());
   if (partial) o.put(std::string_view(",\"partial\":true"));
+  o.put(extra);
   o.put('}');
 }
 
 void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t next_pos) {
   Out& o = push(TailEvent::Kind::row);
   o.line.swap(held);
-  write_metadata(o.line, held_time, *held_db, next_file, next_pos, held_partial);
+  write_metadata(o.line, held_time, *held_db, next_file, next_pos, held_partial, held_extra);
   o.line.put(']');
   o.op = held_op;
   o.table = held_table;
@@ -819,7 +845,8 @@ void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t nex
 }
 
 void BinlogStream::Impl::hold(row::JsonOut& prefix, RowOp op, const std::string& table,
-                              const std::string& db, std::uint32_t time, bool partial) {
+                              const std::string& db, std::uint32_t time, bool partial,
+                              std::string_view extra) {
   if (has_held) release(txn_file, txn_pos);
   held.swap(prefix);
   held_op = op;
@@ -827,10 +854,12 @@ void BinlogStream::Impl::hold(row::JsonOut& prefix, RowOp op, const std::string&
   held_db = &db;
   held_time = time;
   held_partial = partial;
+  held_extra.assign(extra);
   has_held = true;
 }
 
-void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view id_override) {
+void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view id_override,
+                              std::string_view moved_from) {
   if (skip_tuples > 0) {  // given out before a reconnect
     --skip_tuples;
     ++released_in_txn;
@@ -840,6 +869,11 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
   const bool partial = b.values() < rows_table->shape.columns.size();
   const std::string& table = *rows_table->name;
   const std::string& db = *rows_table->db;
+  extra_scratch.clear();
+  if (!moved_from.empty()) {
+    extra_scratch += ",\"moved_from\":";
+    extra_scratch += moved_from;
+  }
   if (!savepoints.empty()) {
     if (buffered_count == buffered.size()) buffered.emplace_back();
     Buffered& t = buffered[buffered_count++];
@@ -850,18 +884,78 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
     t.db = &db;
     t.time = rows_time;
     t.partial = partial;
+    t.extra.assign(extra_scratch);
     t.transactional = is_transactional(db, table);
     return;
   }
   scratch.clear();
   b.append_prefix(scratch, rop, id_override);
-  hold(scratch, op, table, db, rows_time, partial);
+  hold(scratch, op, table, db, rows_time, partial, extra_scratch);
+}
+
+bool BinlogStream::Impl::captured(std::string_view db, std::string_view table) const {
+  if (!cfg.database.empty() && db != cfg.database) return false;
+  if (opts.tables.empty()) return true;
+  return std::find(opts.tables.begin(), opts.tables.end(), table) != opts.tables.end();
+}
+
+void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string& table,
+                                       bool dropped) {
+  if (skip_tuples > 0) {  // given out before a reconnect
+    --skip_tuples;
+    ++released_in_txn;
+    return;
+  }
+  const std::string& t = intern(table);
+  const std::string& d = intern(db);
+  scratch.clear();
+  scratch.put(std::string_view("[\"truncate\","));
+  scratch.put_string(t);
+  scratch.put(std::string_view(",null,null,"));
+  hold(scratch, RowOp::truncate, t, d, event.header.timestamp, false,
+       dropped ? std::string_view(",\"dropped\":true") : std::string_view());
+}
+
+// DML logged as a statement: its rows are in no row event. On a captured table that is a loss
+// dumpr cannot repair, so it stops before the checkpoint passes it (unless told to skip).
+Status BinlogStream::Impl::statement_rows(const schema::StatementEffect& eff,
+                                          const binlog::QueryEvent& q, std::uint64_t event_start) {
+  std::string hit;
+  // Tables it could not list: any table of its database, or of one its text names, may change.
+  if (eff.tables_unknown && (cfg.database.empty() || q.db == cfg.database ||
+                             q.query.find(cfg.database) != std::string_view::npos))
+    hit = "tables of `" + std::string(q.db.empty() ? std::string_view(cfg.database) : q.db) +
+          "` (the statement's text does not show which plainly)";
+  for (const auto& [d, t] : eff.tables)
+    if (hit.empty() && captured(d, t)) hit = "table " + d + "." + t;
+  if (hit.empty()) return {};
+  std::string shown(q.query.substr(0, 200));
+  for (char& c : shown)
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  if (q.query.size() > 200) shown += "...";
+  const std::string where = file + ":" + std::to_string(event_start) + " (transaction from " +
+                            (in_txn ? txn_file + ":" + std::to_string(txn_pos)
+                                    : file + ":" + std::to_string(event_start)) +
+                            ")";
+  if (opts.skip_statement_dml) {
+    warn("skipped a statement-format change to " + hit + " at " + where + ": `" + shown +
+         "`: its rows are NOT in the output (--skip-statement-dml)");
+    return {};
+  }
+  return make_error(
+      ErrorKind::server_config,
+      "at " + where + " a change to captured " + hit +
+          " was logged as a statement, not as rows: `" + shown +
+          "`; dumpr reads row events only, so its rows cannot be written. The checkpoint stays "
+          "before it. Set binlog_format=ROW for every session (SET GLOBAL binlog_format=ROW, then "
+          "reconnect the clients), run `dumpr load` again for the affected tables, and tail from "
+          "its checkpoint; or pass --skip-statement-dml to skip such statements knowingly");
 }
 
 void BinlogStream::Impl::drain_buffered() {
   for (std::size_t i = 0; i < buffered_count; ++i) {
     Buffered& t = buffered[i];
-    hold(t.prefix, t.op, *t.table, *t.db, t.time, t.partial);
+    hold(t.prefix, t.op, *t.table, *t.db, t.time, t.partial, t.extra);
   }
   buffered_count = 0;
   savepoints.clear();
@@ -935,13 +1029,17 @@ Status BinlogStream::Impl::decode_next_row() {
   } else if (!has_after) {
     emit(before, RowOp::erase, {});
   } else {
+    // The new id: the after-image's key columns over the before-image's (a MINIMAL after-image
+    // has only the columns that changed). A new id is a delete of the old one and an upsert
+    // that says where the row came from, so a consumer can carry over the columns a partial
+    // image left out.
     std::string_view idb = before.id_json(id_before);
-    std::string_view ida = after.has_id() ? after.id_json(id_after) : idb;
+    std::string_view ida = after.id_json_over(before, id_after);
     if (ida != idb) {
       emit(before, RowOp::erase, {});
-      emit(after, RowOp::upsert, {});
+      emit(after, RowOp::upsert, ida, idb);
     } else {
-      emit(after, RowOp::upsert, after.has_id() ? std::string_view() : idb);
+      emit(after, RowOp::upsert, ida);
     }
   }
   return {};

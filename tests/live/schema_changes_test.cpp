@@ -473,24 +473,26 @@ TEST_CASE("schema: DROP TABLE and re-CREATE with another shape, twice") {
       "recreate",
       {"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10), n INT)"},
       {dml("INSERT INTO t VALUES (1, 'x', 5)", {R"(upsert t 1 {"id":1,"a":"x","n":5})"}),
-       ddl("DROP TABLE t"),
+       ddl("DROP TABLE t", {"truncate t null null"}),
        ddl("CREATE TABLE t (id INT PRIMARY KEY, n INT, a VARCHAR(10), d DATE)"),
        dml("INSERT INTO t VALUES (2, 6, 'y', '2024-01-02')",
            {R"(upsert t 2 {"id":2,"n":6,"a":"y","d":"2024-01-02"})"}),
-       ddl("DROP TABLE t; CREATE TABLE t (id INT PRIMARY KEY, m INT, b VARCHAR(10), e DATE)"),
+       ddl("DROP TABLE t; CREATE TABLE t (id INT PRIMARY KEY, m INT, b VARCHAR(10), e DATE)",
+           {"truncate t null null"}),
        dml("INSERT INTO t VALUES (3, 7, 'z', '2024-01-03')",
            {R"(upsert t 3 {"id":3,"m":7,"b":"z","e":"2024-01-03"})"})}};
   check_full_always_correct(run_all(s));
 }
 
-TEST_CASE("schema: TRUNCATE writes no row; rows before and after it are exact") {
+TEST_CASE("schema: TRUNCATE is a truncate tuple; rows before and after it are exact") {
   Scenario s{"truncate",
              {"CREATE TABLE t (id INT PRIMARY KEY, a VARCHAR(10))"},
              {dml("INSERT INTO t VALUES (1, 'x'), (2, 'y')",
                   {R"(upsert t 1 {"id":1,"a":"x"})", R"(upsert t 2 {"id":2,"a":"y"})"}),
-              ddl("TRUNCATE TABLE t"),
+              ddl("TRUNCATE TABLE t", {"truncate t null null"}),
               dml("INSERT INTO t VALUES (1, 'z')", {R"(upsert t 1 {"id":1,"a":"z"})"}),
-              ddl("ALTER TABLE t ADD COLUMN b INT FIRST"), ddl("TRUNCATE TABLE t"),
+              ddl("ALTER TABLE t ADD COLUMN b INT FIRST"),
+              ddl("TRUNCATE TABLE t", {"truncate t null null"}),
               dml("INSERT INTO t VALUES (9, 3, 'w')", {R"(upsert t 3 {"b":9,"id":3,"a":"w"})"}),
               dml("DELETE FROM t", {R"(delete t 3 {"b":9,"id":3,"a":"w"})"})}};
   check_full_always_correct(run_all(s));

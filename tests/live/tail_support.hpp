@@ -118,7 +118,8 @@ struct Tuple {
   std::string line, op, table, id, content;
   std::string ts, db, next_file, gtid;
   std::uint64_t next_position = 0;
-  bool partial = false, has_partial_key = false, has_gtid = false;
+  bool partial = false, has_partial_key = false, has_gtid = false, dropped = false;
+  std::string moved_from;  // the metadata's "moved_from" as JSON text; empty when absent
   Pos next() const { return {next_file, next_position}; }
 };
 
@@ -198,6 +199,12 @@ inline Tuple parse_tuple(const std::string& line) {
   if (!m["gtid"].get_string().get(v)) {
     t.gtid = std::string(v);
     t.has_gtid = true;
+  }
+  if (!m["dropped"].get_bool().get(t.dropped) && !t.dropped)
+    throw std::runtime_error("\"dropped\" is present but not true: " + line);
+  if (auto at = parts[4].find("\"moved_from\":"); at != std::string_view::npos) {
+    std::size_t from = at + 13, end = detail::skip_value(parts[4], from);
+    t.moved_from = std::string(parts[4].substr(from, end - from));
   }
   bool partial = false;
   if (!m["partial"].get_bool().get(partial)) {
