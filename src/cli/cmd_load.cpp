@@ -4,11 +4,13 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "dumpr/position.hpp"
 #include "dumpr/table_stream.hpp"
 #include "output/line_writer.hpp"
+#include "output/output_file.hpp"
 
 namespace dumpr::cli {
 
@@ -95,8 +97,14 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   auto stream = TableStream::open(*cfg, args.tables, LoadOptions{.jobs = jobs.value()});
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
+  std::optional<output::OutputFile> file;
+  if (!args.output.empty()) {
+    auto f = open_output(args.output);
+    if (!f) return print_error(f.error()), exit_code(f.error().kind);
+    file.emplace(std::move(f.value()));
+  }
   // A stop request also ends a write blocked on a reader that does not read.
-  output::LineWriter out(STDOUT_FILENO, 1 << 20, &stop_requested);
+  output::LineWriter out(file ? file->fd() : STDOUT_FILENO, 1 << 20, &stop_requested);
   auto interrupted = [] {
     // What is still buffered stays unwritten: the reader may be what is stuck, and without a
     // checkpoint the output is incomplete anyway.
@@ -123,6 +131,9 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
     if (out.reader_gone()) return kReaderGoneExit;
     if (stop_requested()) return interrupted();
     return print_error(s.error()), exit_code(s.error().kind);
+  }
+  if (file) {
+    if (Status s = file->sync(); !s) return print_error(s.error()), exit_code(s.error().kind);
   }
   progress.done(rows, stream->position());
   if (!args.checkpoint.empty()) {

@@ -8,11 +8,13 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <optional>
 
 #include "cli/commands.hpp"
 #include "dumpr/binlog_stream.hpp"
 #include "dumpr/position.hpp"
 #include "output/line_writer.hpp"
+#include "output/output_file.hpp"
 
 namespace dumpr::cli {
 
@@ -83,7 +85,13 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
-  output::LineWriter out(STDOUT_FILENO, 1 << 20, &stop_requested);
+  std::optional<output::OutputFile> file;
+  if (!args.output.empty()) {
+    auto f = open_output(args.output);
+    if (!f) return print_error(f.error()), exit_code(f.error().kind);
+    file.emplace(std::move(f.value()));
+  }
+  output::LineWriter out(file ? file->fd() : STDOUT_FILENO, 1 << 20, &stop_requested);
   using clock = std::chrono::steady_clock;
   auto last_checkpoint = clock::now();
   const bool progress = args.progress || (!args.quiet && isatty(STDERR_FILENO));
@@ -118,6 +126,13 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     }
     writes_at_checkpoint = out.writes();
     last_checkpoint = clock::now();
+    if (have && file) {
+      // The checkpoint never points past lines that are not durably in the file.
+      if (Status s = file->sync(); !s) {
+        print_error(s.error());
+        return exit_code(s.error().kind);
+      }
+    }
     if (have && !checkpoint.empty()) {
       if (Status s = write_checkpoint(checkpoint, p); !s) {
         print_error(s.error());
@@ -126,8 +141,17 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     }
     return 0;
   };
+  // A slow reader: the checkpoint follows what it takes, chunk by chunk, not only whole buffers.
+  int progress_rc = 0;
+  out.on_progress([&]() -> Status {
+    if (clock::now() - last_checkpoint < std::chrono::milliseconds(50)) return {};
+    progress_rc = checkpoint_delivered();
+    if (progress_rc != 0) return make_error(ErrorKind::io, "checkpoint failed");
+    return {};
+  });
   // After an output error: keep what was delivered, then the status for the error.
   auto output_failed = [&](const Status& s) -> int {
+    if (progress_rc != 0) return progress_rc;
     if (int rc = checkpoint_delivered(); rc != 0) return rc;
     if (out.reader_gone()) return kReaderGoneExit;
     if (stop_requested()) return 0;  // stopped while the reader was stuck

@@ -6,11 +6,12 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "output/output_file.hpp"
 
 namespace dumpr::cli {
 
 struct LoadArgs {
-  std::string checkpoint;
+  std::string checkpoint, output;
   std::vector<std::string> ids;  // TABLE=COL[,COL...]
   std::vector<std::string> tables;
   std::string jobs = "1";  // parsed by run_load, which words the usage error
@@ -29,7 +30,7 @@ struct ValidateArgs {
 int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
 
 struct TailArgs {
-  std::string from, from_position, from_gtid, checkpoint, tables;
+  std::string from, from_position, from_gtid, checkpoint, tables, output;
   std::vector<std::string> binlog_files;
   bool until_end = false;
   bool progress = false, quiet = false;
@@ -37,6 +38,9 @@ struct TailArgs {
   std::uint32_t server_id = 0;
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);
+
+// Opens `--output FILE`, with a warning when a torn last line was cut off.
+Result<output::OutputFile> open_output(const std::string& path);
 
 // Exit status when stdout's reader has gone (`| head`): what a shell reports for SIGPIPE.
 constexpr int kReaderGoneExit = 141;

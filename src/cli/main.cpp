@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
   load_cmd->add_option(
       "--jobs", load.jobs,
       "Read on N connections sharing one snapshot (1-64, default 1; needs RELOAD)");
+  load_cmd->add_option("--output", load.output,
+                       "Append the lines to this file (synced before the checkpoint) instead of "
+                       "stdout");
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("--quiet", load.quiet, "No progress, even on a terminal");
   load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")->required();
@@ -62,6 +65,9 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--server-id", tail.server_id,
                        "Replica server id to connect with (default: derived, unique)");
   tail_cmd->add_option("--tables", tail.tables, "Only these tables of --database: T1,T2");
+  tail_cmd->add_option("--output", tail.output,
+                       "Append the lines to this file: a torn last line is cut first, and the "
+                       "file is synced before each checkpoint that covers its lines");
   tail_cmd->add_flag("--skip-statement-dml", tail.skip_statement_dml,
                      "Skip INSERT/UPDATE/DELETE logged as statements (binlog_format=STATEMENT "
                      "or MIXED) with a warning each, losing their rows (default: stop, exit 4)");

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <iostream>
 
+#include "cli/commands.hpp"
+
 namespace dumpr::cli {
 
 void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
@@ -80,6 +82,16 @@ void print_error(const Error& e) {
 
 void print_warning(std::string_view msg) {
   std::fprintf(stderr, "dumpr: warning: %.*s\n", static_cast<int>(msg.size()), msg.data());
+}
+
+Result<output::OutputFile> open_output(const std::string& path) {
+  auto f = output::OutputFile::open(path);
+  if (f && f->cut_bytes() > 0)
+    print_warning("--output " + path + ": cut off a torn last line of " +
+                  std::to_string(f->cut_bytes()) +
+                  " bytes (a line the last run did not finish; its transaction is after the "
+                  "checkpoint and is written again)");
+  return f;
 }
 
 Result<Config> make_config(ConnectionOptions& o) {

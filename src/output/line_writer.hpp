@@ -1,10 +1,12 @@
-// LineWriter: JSON lines to a file descriptor (stdout) through one large buffer, written in big
-// writes. A blocked reader blocks us (backpressure); a reader that left (EPIPE) is reported by
-// reader_gone() so the caller can stop quietly.
+// LineWriter: JSON lines to a file descriptor (stdout) through one large buffer, written in
+// chunks of 64 KiB (a pipe's size), so what a slow reader has taken is known as it goes. A blocked
+// reader blocks us (backpressure); a reader that left (EPIPE) is reported by reader_gone() so the
+// caller can stop quietly.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string_view>
 
@@ -17,6 +19,10 @@ class LineWriter {
   // `interrupted` is asked when a write is interrupted by a signal: true stops the write (an
   // error) instead of retrying, so a stop request is honoured even while the reader is stuck.
   explicit LineWriter(int fd, std::size_t capacity = 1 << 20, bool (*interrupted)() = nullptr);
+
+  // Called after each chunk of a long write that has more to go, so a caller can checkpoint
+  // what a slow reader has taken so far; an error it returns ends the write.
+  void on_progress(std::function<Status()> f) { on_progress_ = std::move(f); }
 
   // Appends `line` and a newline; writes the buffer out when it is full.
   Status write_line(std::string_view line);
@@ -41,6 +47,7 @@ class LineWriter {
   std::size_t size_ = 0;
   bool reader_gone_ = false;
   bool (*interrupted_)() = nullptr;
+  std::function<Status()> on_progress_;
   std::uint64_t writes_ = 0;
   std::uint64_t appended_ = 0, delivered_ = 0;
 };

@@ -304,6 +304,16 @@ class Background {
     return err_;
   }
 
+  // Reads at most `max` bytes of stdout that are there now (a slow consumer); how many.
+  std::size_t read_some(std::size_t max) {
+    if (out_fd_ < 0) return 0;
+    std::string buf(max, '\0');
+    ssize_t got = ::read(out_fd_, buf.data(), max);
+    if (got <= 0) return 0;
+    out_.append(buf.data(), static_cast<std::size_t>(got));
+    return static_cast<std::size_t>(got);
+  }
+
   // Bytes waiting unread in the stdout pipe.
   int unread_bytes() const {
     int n = 0;
