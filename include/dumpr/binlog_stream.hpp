@@ -32,6 +32,9 @@ struct TailOptions {
   std::vector<std::string> tables;        // only these tables of cfg.database; empty: all
   bool until_end = false;                 // stop at the binlog's end as of open()
   std::vector<std::string> binlog_files;  // offline: decode these files, no server
+  // Offline: table definitions to decode with (a checkpoint's "tables"), as if live: column
+  // names, ENUM/SET members, charsets and JSON columns where the binlog does not log them.
+  std::string schema_json;
   unsigned heartbeat_ms = 500;            // an idle server says so this often (stop and lag checks)
   unsigned max_reconnect_backoff_ms = 30000;
   int max_reconnects = -1;  // -1: forever

@@ -69,6 +69,25 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
                            "--from-gtid GTIDS or --binlog-file PATH"));
     return 2;
   }
+  if (!args.schema.empty()) {
+    if (args.binlog_files.empty()) {
+      print_error(make_error(ErrorKind::usage,
+                             "--schema goes with --binlog-file (live, tail takes definitions "
+                             "from the server and the --from checkpoint)"));
+      return 2;
+    }
+    auto pos = read_checkpoint(args.schema);
+    if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);
+    if (pos->tables_json.empty()) {
+      print_error(make_error(ErrorKind::usage,
+                             "--schema " + args.schema +
+                                 " records no table definitions: use a checkpoint written by "
+                                 "`dumpr position`, `dumpr load` or `dumpr tail` (they record "
+                                 "the captured tables' definitions)"));
+      return 2;
+    }
+    opts.schema_json = std::move(pos->tables_json);
+  }
   if (!args.from_gtid.empty()) opts.from.gtid = args.from_gtid;
   if (!args.from.empty()) {
     auto pos = read_checkpoint(args.from);

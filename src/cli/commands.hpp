@@ -30,7 +30,7 @@ struct ValidateArgs {
 int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
 
 struct TailArgs {
-  std::string from, from_position, from_gtid, checkpoint, tables, output;
+  std::string from, from_position, from_gtid, checkpoint, tables, output, schema;
   std::vector<std::string> binlog_files;
   bool until_end = false;
   bool progress = false, quiet = false;

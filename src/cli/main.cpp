@@ -74,6 +74,9 @@ int main(int argc, char** argv) {
   tail_cmd->add_flag("--progress", tail.progress,
                      "Show position, rows and lag behind the server on stderr");
   tail_cmd->add_flag("--quiet", tail.quiet, "No progress, even on a terminal");
+  tail_cmd->add_option("--schema", tail.schema,
+                       "With --binlog-file: decode with the table definitions recorded in this "
+                       "checkpoint file, as live");
   tail_cmd->add_option("--binlog-file", tail.binlog_files,
                        "Decode this local binlog file instead of a server (repeatable)");
   add_connection_options(*tail_cmd, conn);

@@ -1099,6 +1099,13 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (!s.opts.binlog_files.empty()) {
     s.offline = true;
     s.committed = s.opts.from;
+    if (!s.opts.schema_json.empty()) {
+      auto h = mysql::SchemaHistory::from_json(s.opts.schema_json);
+      if (!h) return h.take_error();
+      s.history = std::move(h.value());
+      s.history_json = s.history.to_json();
+      s.keep_history = true;
+    }
     return BinlogStream(std::move(impl));
   }
   if (s.opts.from.empty() && s.opts.from.gtid.empty())
