@@ -66,6 +66,9 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
                            "--from-gtid GTIDS or --binlog-file PATH"));
     return 2;
   }
+  // Locked before the checkpoint is read: a second tail must not start from it.
+  auto lock = claim_checkpoint(checkpoint);
+  if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);
   if (!args.from_gtid.empty()) opts.from.gtid = args.from_gtid;
   if (!args.from.empty()) {
     auto pos = read_checkpoint(args.from);

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/options.hpp"
+#include "output/checkpoint_file.hpp"
 
 namespace dumpr::cli {
 
@@ -36,6 +38,10 @@ struct TailArgs {
   std::uint32_t server_id = 0;
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);
+
+// Before any output: the lock that makes this process the checkpoint's only writer, and a check
+// that the checkpoint can be rewritten. Nothing (no lock) for an empty path.
+Result<std::optional<output::CheckpointLock>> claim_checkpoint(const std::string& path);
 
 // Exit status when stdout's reader has gone (`| head`): what a shell reports for SIGPIPE.
 constexpr int kReaderGoneExit = 141;

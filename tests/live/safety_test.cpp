@@ -1,0 +1,118 @@
+// Issue 13: no silent loss, no false security. One process per checkpoint; --tables names that
+// exist; table names the server cannot have; positions inside a transaction or beyond 4 GiB;
+// checkpoints behind symlinks; TLS that means what --ssl-mode says (against a private sandbox
+// started with a self-signed certificate).
+#include <sys/stat.h>
+
+#include "live/tail_support.hpp"
+
+using namespace dumpr_tail;
+
+namespace {
+
+std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& more) {
+  a.insert(a.end(), more.begin(), more.end());
+  return a;
+}
+
+// dumpr SUBCOMMAND with the test user's socket connection and --database DB, then ARGS.
+RunResult run(const std::string& sub, const std::string& db, const std::vector<std::string>& args) {
+  return dumpr(with(with({sub}, conn_args(db)), args));
+}
+
+// A checkpoint at the server's current position (dumpr position).
+void checkpoint_now(const std::string& db, const std::string& path) {
+  RunResult p = run("position", db, {"--checkpoint", path});
+  REQUIRE_MESSAGE(p.exit_code == 0, describe(p));
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("one process per checkpoint: a second tail, load or position exits 2 naming the first") {
+  TestDatabase db("dumpr_t_lock");
+  Sql sql;
+  sql.exec("CREATE TABLE dumpr_t_lock.t (id INT PRIMARY KEY)");
+  TempDir dir;
+  const std::string pos = dir / "pos.json";
+  checkpoint_now(db.name(), pos);
+
+  Background first(tail_args(conn_args(db.name()), {"--from", pos}));
+  sql.exec("INSERT INTO dumpr_t_lock.t VALUES (1)");
+  REQUIRE_MESSAGE(first.wait_until([&] { return first.lines() >= 1; }, 30), first.err());
+  const std::string pid = std::to_string(first.pid());
+  const std::string before = read_file(pos);
+
+  // The second consumer (a cron run, a manual one) would advance the checkpoint past rows the
+  // first never wrote: it is refused before it reads anything.
+  sql.exec("INSERT INTO dumpr_t_lock.t SELECT seq FROM dumpr_t_lock.seq_2_to_101");
+  RunResult second = run("tail", db.name(), {"--from", pos, "--until-end"});
+  CHECK_MESSAGE(second.exit_code == 2, describe(second));
+  CHECK(second.out.empty());
+  CHECK(contains(second.err, "process " + pid));
+  CHECK(contains(second.err, pos + ".lock"));
+
+  // --checkpoint names the file written: the same lock, whatever --from says.
+  const std::string other = dir / "other.json";
+  write_file(other, before);
+  RunResult via = run("tail", db.name(), {"--from", other, "--checkpoint", pos, "--until-end"});
+  CHECK_MESSAGE(via.exit_code == 2, describe(via));
+  CHECK(via.out.empty());
+
+  RunResult load = run("load", db.name(), {"--checkpoint", pos, "t"});
+  CHECK_MESSAGE(load.exit_code == 2, describe(load));
+  CHECK(load.out.empty());
+  CHECK(contains(load.err, "process " + pid));
+
+  RunResult position = run("position", db.name(), {"--checkpoint", pos});
+  CHECK_MESSAGE(position.exit_code == 2, describe(position));
+  CHECK(position.out.empty());
+
+  // The first tail got every row, the checkpoint is its own.
+  REQUIRE_MESSAGE(first.wait_until([&] { return first.lines() >= 101; }, 30), first.err());
+  first.signal(SIGTERM);
+  auto rc = first.wait_exit(30);
+  REQUIRE(rc.has_value());
+  CHECK_MESSAGE(*rc == 0, first.err());
+  CHECK(first.lines() == 101);
+  CHECK_FALSE(std::filesystem::exists(pos + ".lock"));  // released and removed
+
+  // Once it is gone, the next run goes on from its checkpoint: nothing more to write.
+  RunResult next = run("tail", db.name(), {"--from", pos, "--until-end"});
+  CHECK_MESSAGE(next.exit_code == 0, describe(next));
+  CHECK(next.out.empty());
+}
+
+TEST_CASE("the checkpoint: a symlink stays one, mode kept; an unwritable one stops tail first") {
+  TestDatabase db("dumpr_t_link");
+  Sql sql;
+  sql.exec("CREATE TABLE dumpr_t_link.t (id INT PRIMARY KEY)");
+  TempDir dir;
+  std::filesystem::create_directory(dir / "real");
+  const std::string target = dir / "real/pos.json", link = dir / "pos.json";
+  checkpoint_now(db.name(), target);
+  REQUIRE(::chmod(target.c_str(), 0600) == 0);
+  std::filesystem::create_symlink("real/pos.json", link);
+  sql.exec("INSERT INTO dumpr_t_link.t VALUES (1)");
+  const Pos at_start = read_checkpoint_pos(target);
+
+  RunResult r = run("tail", db.name(), {"--from", link, "--until-end"});
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK(parse_tuples(r.out).size() == 1);
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK(before(at_start, read_checkpoint_pos(target)));  // the target advanced
+  struct stat st {};
+  REQUIRE(::stat(target.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
+
+  // A checkpoint that cannot be written: the error comes before the rows, not after them.
+  sql.exec("INSERT INTO dumpr_t_link.t VALUES (2)");
+  RunResult bad = run("tail", db.name(),
+                      {"--from", link, "--checkpoint", dir / "no/such/pos.json", "--until-end"});
+  CHECK_MESSAGE(bad.exit_code == 9, describe(bad));
+  CHECK(bad.out.empty());
+  CHECK(contains(bad.err, dir / "no/such"));
+}
