@@ -57,6 +57,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   opts.until_end = args.until_end;
   opts.binlog_files = args.binlog_files;
   opts.tables = split_tables(args.tables);
+  opts.allow_missing_tables = args.allow_missing_tables;
   std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;
   int sources = !args.from.empty() + !args.from_position.empty() + !args.from_gtid.empty() +
                 !args.binlog_files.empty();

@@ -34,6 +34,7 @@ struct TailArgs {
   std::string from, from_position, from_gtid, checkpoint, tables;
   std::vector<std::string> binlog_files;
   bool until_end = false;
+  bool allow_missing_tables = false;
   bool progress = false, quiet = false;
   std::uint32_t server_id = 0;
 };

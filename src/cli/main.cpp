@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--server-id", tail.server_id,
                        "Replica server id to connect with (default: derived, unique)");
   tail_cmd->add_option("--tables", tail.tables, "Only these tables of --database: T1,T2");
+  tail_cmd->add_flag("--allow-missing-tables", tail.allow_missing_tables,
+                     "--tables may name tables that do not exist yet (created later)");
   tail_cmd->add_flag("--progress", tail.progress,
                      "Show position, rows and lag behind the server on stderr");
   tail_cmd->add_flag("--quiet", tail.quiet, "No progress, even on a terminal");

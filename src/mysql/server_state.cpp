@@ -3,6 +3,7 @@
 #include <mysqld_error.h>
 
 #include <charconv>
+#include <set>
 
 namespace dumpr::mysql {
 
@@ -185,6 +186,72 @@ Status check_position(Connection& c, const Position& pos) {
     }
   }
   return {};
+}
+
+Status check_table_name(std::string_view name, const std::string& database) {
+  // Decode the UTF-8: a character above U+FFFF (4 bytes) or bytes that are not UTF-8.
+  std::string why;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < name.size() && why.empty(); ++chars) {
+    const auto b = static_cast<unsigned char>(name[i]);
+    std::size_t len = b < 0x80         ? 1
+                      : (b >> 5) == 6  ? 2
+                      : (b >> 4) == 14 ? 3
+                      : (b >> 3) == 30 ? 4
+                                       : 0;
+    if (len == 0 || i + len > name.size()) {
+      why = "it is not valid UTF-8";
+      break;
+    }
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(name[i + k]) & 0xC0) != 0x80) why = "it is not valid UTF-8";
+    if (len == 4 && why.empty())
+      why =
+          "it has a character beyond U+FFFF (4 bytes in UTF-8, like an emoji), and MySQL and "
+          "MariaDB names hold characters up to U+FFFF only";
+    i += len;
+  }
+  if (why.empty() && chars > 64)
+    why = "it is longer than 64 characters, the longest name a table can have";
+  if (why.empty() && !name.empty()) return {};
+  if (name.empty()) why = "the name is empty";
+  return make_error(ErrorKind::not_found,
+                    "table " + std::string(name) + " does not exist" +
+                        (database.empty() ? std::string() : " in database " + database) + ": " +
+                        why);
+}
+
+Status check_tables_exist(Connection& c, const std::string& database,
+                          const std::vector<std::string>& tables, bool allow_missing) {
+  std::string in;
+  for (const std::string& t : tables) {
+    // A name no table can have is refused even with allow_missing: it would never match.
+    if (Status s = check_table_name(t, database); !s) {
+      Error e = s.take_error();
+      e.message = "--tables: " + e.message;
+      return e;
+    }
+    in += (in.empty() ? "" : ", ") + quote_string(c.get(), t);
+  }
+  if (tables.empty() || allow_missing) return {};
+  std::string sql =
+      "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME IN (" + in + ")";
+  if (!database.empty()) sql += " AND TABLE_SCHEMA = " + quote_string(c.get(), database);
+  auto found = c.query(sql);
+  if (!found) return found.take_error();
+  // information_schema compares without case: the binlog's names are compared byte for byte.
+  std::set<std::string> names;
+  for (auto& r : found->rows) names.insert(r[0].value_or(""));
+  std::string missing;
+  for (const std::string& t : tables)
+    if (!names.count(t)) missing += (missing.empty() ? "" : ", ") + t;
+  if (missing.empty()) return {};
+  return make_error(
+      ErrorKind::not_found,
+      "--tables: no table " + missing +
+          (database.empty() ? std::string(" in any database") : " in database " + database) +
+          " that this user can see: check the names (case counts), --database and the user's "
+          "grants (a table created later can be named with --allow-missing-tables)");
 }
 
 }  // namespace dumpr::mysql

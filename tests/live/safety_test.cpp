@@ -86,6 +86,64 @@ TEST_CASE("one process per checkpoint: a second tail, load or position exits 2 n
   CHECK(next.out.empty());
 }
 
+TEST_CASE("tail --tables: a name that does not exist is exit 6 before any row") {
+  TestDatabase db("dumpr_t_tables");
+  Sql sql;
+  sql.exec("CREATE TABLE dumpr_t_tables.t (id INT PRIMARY KEY)");
+  TempDir dir;
+  const std::string pos = dir / "pos.json";
+  checkpoint_now(db.name(), pos);
+  sql.exec("INSERT INTO dumpr_t_tables.t VALUES (1), (2)");
+  const std::string before = read_file(pos);
+
+  for (const std::string& tables : {std::string("t,tt"), std::string("T"),
+                                    std::string("t\xF0\x9F\xA6\x84"), std::string("nope")}) {
+    INFO("--tables " << tables);
+    RunResult r = run("tail", db.name(), {"--from", pos, "--until-end", "--tables", tables});
+    CHECK_MESSAGE(r.exit_code == 6, describe(r));
+    CHECK(r.out.empty());
+    CHECK(read_file(pos) == before);  // the checkpoint did not move past t's rows
+  }
+  RunResult typo = run("tail", db.name(), {"--from", pos, "--until-end", "--tables", "t,tt"});
+  CHECK(contains(typo.err, "no table tt in database dumpr_t_tables"));
+  CHECK(contains(typo.err, "--allow-missing-tables"));
+  RunResult wide =
+      run("tail", db.name(), {"--from", pos, "--until-end", "--tables", "t\xF0\x9F\xA6\x84"});
+  CHECK(contains(wide.err, "U+FFFF"));
+  // No table can have that name: refused with --allow-missing-tables too.
+  RunResult never = run(
+      "tail", db.name(),
+      {"--from", pos, "--until-end", "--tables", "t\xF0\x9F\xA6\x84", "--allow-missing-tables"});
+  CHECK_MESSAGE(never.exit_code == 6, describe(never));
+
+  // A table created later: named with --allow-missing-tables, its rows come when it has some.
+  RunResult later =
+      run("tail", db.name(),
+          {"--from", pos, "--until-end", "--tables", "t,later", "--allow-missing-tables"});
+  REQUIRE_MESSAGE(later.exit_code == 0, describe(later));
+  CHECK(parse_tuples(later.out).size() == 2);
+  sql.exec("CREATE TABLE dumpr_t_tables.later (id INT PRIMARY KEY)");
+  sql.exec("INSERT INTO dumpr_t_tables.later VALUES (7)");
+  sql.exec("INSERT INTO dumpr_t_tables.t VALUES (3)");
+  RunResult then = run("tail", db.name(), {"--from", pos, "--until-end", "--tables", "t,later"});
+  REQUIRE_MESSAGE(then.exit_code == 0, describe(then));
+  CHECK(briefs(parse_tuples(then.out)) == "\nupsert later 7 {\"id\":7}\nupsert t 3 {\"id\":3}\n");
+}
+
+TEST_CASE("load of a table name with a 4-byte character: exit 6, not 70") {
+  TestDatabase db("dumpr_t_names");
+  Sql sql;
+  sql.exec("CREATE TABLE dumpr_t_names.t (id INT PRIMARY KEY)");
+  TempDir dir;
+  RunResult r = run("load", db.name(), {"--checkpoint", dir / "pos.json", "t\xF0\x9F\xA6\x84"});
+  CHECK_MESSAGE(r.exit_code == 6, describe(r));
+  CHECK(r.out.empty());
+  CHECK(contains(r.err, "does not exist in database dumpr_t_names"));
+  CHECK(contains(r.err, "U+FFFF"));
+  CHECK_FALSE(contains(r.err, "Illegal mix"));
+  CHECK_FALSE(std::filesystem::exists(dir / "pos.json"));
+}
+
 TEST_CASE("the checkpoint: a symlink stays one, mode kept; an unwritable one stops tail first") {
   TestDatabase db("dumpr_t_link");
   Sql sql;
