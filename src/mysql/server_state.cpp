@@ -20,6 +20,31 @@ std::uint64_t to_u64(const std::string& s) {
   return v;
 }
 
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+// Whether an event of this type (as SHOW BINLOG EVENTS names it) only ever comes inside a
+// transaction, after its start: starting there would read a transaction from its middle.
+bool inside_transaction(std::string_view type, std::string_view info) {
+  std::string t(type);
+  for (char& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  // Table_map; Write/Update/Delete_rows (v1, compressed, partial); MariaDB Annotate_rows and
+  // MySQL Rows_query, which sit between a transaction's start and its table maps.
+  if (t == "table_map" || t.find("_rows") != std::string::npos || t.rfind("rows_", 0) == 0)
+    return true;
+  if (t == "xid" || t == "xa_prepare" || t == "transaction_payload") return true;
+  if (t == "query") {
+    for (std::string_view end :
+         {"COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "XA END", "XA PREPARE"})
+      if (starts_with_ci(info, end)) return true;
+  }
+  return false;
+}
+
 // MySQL 8.4 removed SHOW MASTER STATUS.
 bool has_binary_log_status(const Connection& c) {
   return !c.is_mariadb() && c.server_version() >= 80200;
@@ -165,6 +190,14 @@ Status check_position(Connection& c, const Position& pos) {
   if (pos.position < 4)
     return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
                                                " is before the first event of " + pos.file);
+  if (pos.position > kMaxDumpOffset)
+    return make_error(
+        ErrorKind::position,
+        "offset " + std::to_string(pos.position) + " in " + pos.file +
+            " is beyond 4 GiB: a binlog dump request names the offset in 4 bytes (at most " +
+            std::to_string(kMaxDumpOffset) +
+            "), so the server cannot be asked to start there. Start from a GTID (--from-gtid, "
+            "MariaDB) or at the start of the next binlog file");
   if (pos.position > size)
     return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
                                                " is past the end of " + pos.file + " (" +
@@ -184,6 +217,15 @@ Status check_position(Connection& c, const Position& pos) {
             c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION SLAVE ON *.*");
       return ev.take_error();
     }
+    // A tail started there would begin with a transaction's middle: rows whose table map it
+    // never saw, or rows without their start. Only transaction boundaries are resume points.
+    const std::string type = ev->rows.empty() ? std::string() : ev->get(0, "Event_type");
+    if (!type.empty() && inside_transaction(type, ev->get(0, "Info")))
+      return make_error(ErrorKind::position,
+                        "offset " + std::to_string(pos.position) + " in " + pos.file +
+                            " is not at a transaction boundary: the event there is " + type +
+                            ", inside a transaction (a checkpoint, SHOW MASTER STATUS and the end "
+                            "of a transaction's Xid or COMMIT event are boundaries)");
   }
   return {};
 }

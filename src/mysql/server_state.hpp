@@ -35,9 +35,13 @@ std::string gtid_at(Connection& c, const std::string& file, std::uint64_t offset
 Error privilege_error(Connection& c, const std::string& what, const std::string& grant);
 
 // Does the server still serve `pos`? OK, or an Error of kind `position` that says why not
-// (another server, file purged, offset past the end or not on an event boundary); other kinds
-// mean it could not be checked.
+// (another server, file purged, offset past the end, not on an event boundary, inside a
+// transaction, or beyond the 4 GiB a dump request can name); other kinds mean it could not be
+// checked.
 Status check_position(Connection& c, const Position& pos);
+
+// A binlog dump request (COM_BINLOG_DUMP) carries a 4-byte offset; MariaDB has no wider one.
+inline constexpr std::uint64_t kMaxDumpOffset = 0xFFFFFFFFu;
 
 // OK when `name` can be a table's name; else a not_found Error saying why it cannot exist in
 // `database`: names hold characters up to U+FFFF only (information_schema keeps them as utf8mb3,

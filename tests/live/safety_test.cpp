@@ -144,6 +144,74 @@ TEST_CASE("load of a table name with a 4-byte character: exit 6, not 70") {
   CHECK_FALSE(std::filesystem::exists(dir / "pos.json"));
 }
 
+TEST_CASE("positions inside a transaction: validate-pos exit 1, tail names file and offset") {
+  TestDatabase db("dumpr_t_txn");
+  Sql sql;
+  sql.exec("CREATE TABLE dumpr_t_txn.t (id INT PRIMARY KEY)");
+  Client root(server().socket);
+  const Pos start = master_status(root);
+  sql.exec("INSERT INTO dumpr_t_txn.t VALUES (1), (2)");
+  // The transaction's events: Gtid (its start), Annotate_rows, Table_map, Write_rows_v1, Xid.
+  std::vector<std::pair<std::string, std::uint64_t>> events;
+  for (auto& ev :
+       sql.query("SHOW BINLOG EVENTS IN '" + start.file + "' FROM " + std::to_string(start.pos))) {
+    events.emplace_back(*ev[2], std::stoull(*ev[1]));
+    if (*ev[2] == "Xid") break;  // the transaction's end
+  }
+  REQUIRE(events.size() >= 4);
+  REQUIRE(events[0].first == "Gtid");
+  TempDir dir;
+  const std::uint64_t server_id = std::stoull(sql.scalar("SELECT @@GLOBAL.server_id"));
+  auto checkpoint_at = [&](std::uint64_t offset) {
+    const std::string path = dir / ("at" + std::to_string(offset) + ".json");
+    write_file(path, "{\"file\":\"" + start.file + "\",\"position\":" + std::to_string(offset) +
+                         ",\"server_id\":" + std::to_string(server_id) + "}\n");
+    return path;
+  };
+
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    const auto& [type, offset] = events[i];
+    INFO("the " << type << " event at " << start.file << ":" << offset);
+    const std::string path = checkpoint_at(offset);
+    RunResult v = run("validate-pos", "", {path});
+    CHECK_MESSAGE(v.exit_code == 1, describe(v));
+    CHECK(contains(v.err, "not at a transaction boundary"));
+    CHECK(contains(v.err, type));
+
+    const std::string at = start.file + ":" + std::to_string(offset);
+    RunResult t = run("tail", db.name(), {"--from-position", at, "--until-end"});
+    CHECK_MESSAGE(t.exit_code == 7, describe(t));
+    CHECK(t.out.empty());
+    CHECK(contains(t.err, "offset " + std::to_string(offset) + " in " + start.file));
+    CHECK(contains(t.err, "not at a transaction boundary"));
+  }
+  // The transaction's start is a boundary: both rows come out.
+  RunResult v = run("validate-pos", "", {checkpoint_at(events[0].second)});
+  CHECK_MESSAGE(v.exit_code == 0, describe(v));
+  RunResult t =
+      run("tail", db.name(),
+          {"--from-position", start.file + ":" + std::to_string(events[0].second), "--until-end"});
+  CHECK_MESSAGE(t.exit_code == 0, describe(t));
+  CHECK(parse_tuples(t.out).size() == 2);
+}
+
+TEST_CASE("a position beyond 4 GiB is refused, never sent as another offset") {
+  Client root(server().socket);
+  const Pos now = master_status(root);
+  const std::uint64_t server_id = std::stoull(root.scalar("SELECT @@GLOBAL.server_id"));
+  RunResult t = run("tail", "", {"--from-position", now.file + ":5000000000", "--until-end"});
+  CHECK_MESSAGE(t.exit_code == 7, describe(t));
+  CHECK(t.out.empty());
+  CHECK(contains(t.err, "offset 5000000000 in " + now.file + " is beyond 4 GiB"));
+
+  TempDir dir;
+  write_file(dir / "pos.json", "{\"file\":\"" + now.file + "\",\"position\":5000000000," +
+                                   "\"server_id\":" + std::to_string(server_id) + "}\n");
+  RunResult v = run("validate-pos", "", {dir / "pos.json"});
+  CHECK_MESSAGE(v.exit_code == 1, describe(v));
+  CHECK(contains(v.err, "beyond 4 GiB"));
+}
+
 TEST_CASE("the checkpoint: a symlink stays one, mode kept; an unwritable one stops tail first") {
   TestDatabase db("dumpr_t_link");
   Sql sql;
