@@ -242,3 +242,154 @@ TEST_CASE("the checkpoint: a symlink stays one, mode kept; an unwritable one sto
   CHECK(bad.out.empty());
   CHECK(contains(bad.err, dir / "no/such"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// TLS
+
+namespace {
+
+// A private sandbox that offers TLS (scripts/sandbox with DUMPR_SANDBOX_TLS=1): one per test
+// process, started on first use, destroyed at exit.
+class TlsSandbox {
+ public:
+  TlsSandbox() {
+    std::string tmpl = "/tmp/dumpr-tls-sbx-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    dir_ = tmpl;
+    std::string last;
+    for (int attempt = 0; attempt < 4; ++attempt) {
+      port_ = 34100 + static_cast<unsigned>((::getpid() + attempt * 37) % 150);
+      RunOptions o;
+      o.env = {"DUMPR_SANDBOX_PORT=" + std::to_string(port_), "DUMPR_SANDBOX_TLS=1"};
+      RunResult r = run_process({"/bin/bash", repo_root() + "/scripts/sandbox", "start", dir_}, o);
+      if (r.exit_code == 0) return;
+      last = describe(r);
+    }
+    throw std::runtime_error("cannot start a TLS sandbox in " + dir_ + ":\n" + last);
+  }
+  ~TlsSandbox() {
+    try {
+      Background destroy({"/bin/bash", repo_root() + "/scripts/sandbox", "destroy", dir_});
+      destroy.wait_exit(60);
+    } catch (...) {
+    }
+  }
+  TlsSandbox(const TlsSandbox&) = delete;
+  TlsSandbox& operator=(const TlsSandbox&) = delete;
+
+  std::string socket() const { return dir_ + "/mysqld.sock"; }
+  std::string ca() const { return dir_ + "/tls/ca.pem"; }
+  unsigned port() const { return port_; }
+
+  // The server's count of TLS handshakes (Ssl_accepts); the root client here uses none.
+  std::uint64_t ssl_accepts() {
+    Client root(socket());
+    return std::stoull(root.query("SHOW GLOBAL STATUS LIKE 'Ssl_accepts'").at(0).at(1).value());
+  }
+
+ private:
+  std::string dir_;
+  unsigned port_ = 0;
+};
+
+TlsSandbox& tls_sandbox() {
+  static TlsSandbox s;
+  return s;
+}
+
+std::vector<std::string> tcp_as(unsigned port, const std::string& user, const std::string& password,
+                                const std::string& db) {
+  return {"--no-defaults",      "--host", "127.0.0.1", "--port",
+          std::to_string(port), "--user", user,        "--password=" + password,
+          "--database",         db};
+}
+
+}  // namespace
+
+TEST_CASE("--ssl-mode=REQUIRED against a server without TLS: exit 3, on every connection") {
+  const ServerEnv& env = server();
+  REQUIRE(env.port != 0);
+  Sql sql;
+  REQUIRE(sql.scalar("SELECT @@have_ssl") != "YES");  // the shared sandbox offers no TLS
+  TestDatabase db("dumpr_t_tls_req");
+  sql.exec("CREATE TABLE dumpr_t_tls_req.t (id INT PRIMARY KEY)");
+  TempDir dir;
+  checkpoint_now(db.name(), dir / "pos.json");
+  const auto tcp = tcp_as(env.port, env.user, env.password, db.name());
+
+  for (const std::string& sub :
+       {std::string("position"), std::string("load"), std::string("tail")}) {
+    INFO(sub);
+    std::vector<std::string> a = with(with({sub}, tcp), {"--ssl-mode=REQUIRED"});
+    if (sub == "load") a.push_back("t");
+    if (sub == "tail") a = with(a, {"--from", dir / "pos.json", "--until-end"});
+    RunResult r = dumpr(a);
+    CHECK_MESSAGE(r.exit_code == 3, describe(r));
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "127.0.0.1:" + std::to_string(env.port) + " is not encrypted"));
+  }
+  // The same over TCP without the mode, and over the unix socket (which never leaves the
+  // machine) with it, work.
+  RunResult plain = dumpr(with({"position"}, tcp));
+  CHECK_MESSAGE(plain.exit_code == 0, describe(plain));
+  RunResult local = run("position", db.name(), {"--ssl-mode=REQUIRED"});
+  CHECK_MESSAGE(local.exit_code == 0, describe(local));
+}
+
+TEST_CASE("TLS when the server offers it: default and PREFERRED encrypt, REQUIRE SSL users work") {
+  TlsSandbox& tls = tls_sandbox();
+  Client root(tls.socket());
+  root.exec("DROP DATABASE IF EXISTS dumpr_t_tls");
+  root.exec("CREATE DATABASE dumpr_t_tls");
+  root.exec("CREATE TABLE dumpr_t_tls.t (id INT PRIMARY KEY, v VARCHAR(20))");
+  root.exec("DROP USER IF EXISTS 'tlsonly'@'127.0.0.1'");
+  root.exec("CREATE USER 'tlsonly'@'127.0.0.1' IDENTIFIED BY 'pw' REQUIRE SSL");
+  root.exec(
+      "GRANT SELECT, RELOAD, REPLICATION CLIENT, REPLICATION SLAVE, BINLOG MONITOR ON *.* TO "
+      "'tlsonly'@'127.0.0.1'");
+  const auto tlsonly = tcp_as(tls.port(), "tlsonly", "pw", "dumpr_t_tls");
+  const auto dumpr_user = tcp_as(tls.port(), "dumpr", "dumpr", "dumpr_t_tls");
+  TempDir dir;
+  const std::string pos = dir / "pos.json";
+
+  // One connection each for position and load: each one a TLS handshake.
+  for (const std::string& mode :
+       {std::string(), std::string("--ssl-mode=PREFERRED"), std::string("--ssl-mode=REQUIRED")}) {
+    INFO("mode: " << (mode.empty() ? "default" : mode));
+    std::vector<std::string> extra;
+    if (!mode.empty()) extra.push_back(mode);
+    const std::uint64_t before = tls.ssl_accepts();
+    RunResult p = dumpr(with(with({"position"}, tlsonly), with(extra, {"--checkpoint", pos})));
+    REQUIRE_MESSAGE(p.exit_code == 0, describe(p));
+    CHECK(tls.ssl_accepts() == before + 1);
+    RunResult l = dumpr(with(with({"load"}, dumpr_user), with(extra, {"t"})));
+    CHECK_MESSAGE(l.exit_code == 0, describe(l));
+    CHECK(tls.ssl_accepts() == before + 2);
+  }
+
+  // tail: the query connection and the replication connection are both encrypted.
+  root.exec("INSERT INTO dumpr_t_tls.t VALUES (1, 'over tls')");
+  std::uint64_t before = tls.ssl_accepts();
+  RunResult t = dumpr(with(with({"tail"}, tlsonly), {"--from", pos, "--until-end"}));
+  REQUIRE_MESSAGE(t.exit_code == 0, describe(t));
+  CHECK(briefs(parse_tuples(t.out)) == "\nupsert t 1 {\"id\":1,\"v\":\"over tls\"}\n");
+  CHECK(tls.ssl_accepts() == before + 2);
+
+  // DISABLED means clear text: a REQUIRE SSL user is refused, others connect without TLS.
+  before = tls.ssl_accepts();
+  RunResult off = dumpr(with(with({"position"}, tlsonly), {"--ssl-mode=DISABLED"}));
+  CHECK_MESSAGE(off.exit_code == 3, describe(off));
+  RunResult off_ok = dumpr(with(with({"position"}, dumpr_user), {"--ssl-mode=DISABLED"}));
+  CHECK_MESSAGE(off_ok.exit_code == 0, describe(off_ok));
+  CHECK(tls.ssl_accepts() == before);
+
+  // VERIFY_CA checks the certificate: with the sandbox's CA it connects, without it it cannot.
+  RunResult verified =
+      dumpr(with(with({"position"}, tlsonly), {"--ssl-mode=VERIFY_CA", "--ssl-ca", tls.ca()}));
+  CHECK_MESSAGE(verified.exit_code == 0, describe(verified));
+  RunResult unverified = dumpr(with(with({"position"}, tlsonly), {"--ssl-mode=VERIFY_CA"}));
+  CHECK_MESSAGE(unverified.exit_code == 3, describe(unverified));
+
+  root.exec("DROP USER 'tlsonly'@'127.0.0.1'");
+  root.exec("DROP DATABASE dumpr_t_tls");
+}
