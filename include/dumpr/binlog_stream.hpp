@@ -30,6 +30,7 @@ namespace dumpr {
 struct TailOptions {
   Position from;                          // start here (file + position)
   std::vector<std::string> tables;        // only these tables of cfg.database; empty: all
+  bool allow_missing_tables = false;      // `tables` may name tables that do not exist yet
   bool until_end = false;                 // stop at the binlog's end as of open()
   std::vector<std::string> binlog_files;  // offline: decode these files, no server
   // Offline: table definitions to decode with (a checkpoint's "tables"), as if live: column

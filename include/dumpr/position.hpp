@@ -33,7 +33,8 @@ Result<Position> parse_checkpoint_json(std::string_view text, std::string_view o
 Result<Position> read_checkpoint(const std::string& path);
 
 // Writes a checkpoint file atomically: a temp file in the same directory, fsync, rename over the
-// old one, fsync of the directory. On any failure the old file is left as it was.
+// old one, fsync of the directory. On any failure the old file is left as it was. A symlink's
+// target is what is replaced (in its own directory), keeping the old file's mode and owner.
 Status write_checkpoint(const std::string& path, const Position& pos);
 
 }  // namespace dumpr

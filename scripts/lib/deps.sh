@@ -11,6 +11,7 @@ DUMPR_DEB_PACKAGES=(
   rapidjson-dev doctest-dev libzstd-dev zlib1g-dev
   mariadb-server mariadb-client                         # the sandbox server for live tests
   jq                                                    # quickstart output, shell checks
+  openssl                                               # TLS sandbox certificates (live tests)
   time                                                  # /usr/bin/time -v: peak RSS in live tests
   groff-base                                            # the man stage renders man/dumpr.1
   clang libclang-rt-14-dev                              # libFuzzer builds

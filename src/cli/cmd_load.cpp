@@ -94,6 +94,9 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   if (Status s = parse_ids(args.ids, *cfg); !s)
     return print_error(s.error()), exit_code(s.error().kind);
 
+  auto lock = claim_checkpoint(args.checkpoint);
+  if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);
+
   auto stream = TableStream::open(*cfg, args.tables, LoadOptions{.jobs = jobs.value()});
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 

@@ -10,6 +10,8 @@ namespace dumpr::cli {
 int run_position(ConnectionOptions& conn, const PositionArgs& args) {
   auto cfg = make_config(conn);
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
+  auto lock = claim_checkpoint(args.checkpoint);
+  if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);
   auto pos = binlog_position(*cfg);
   if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);
   if (!args.checkpoint.empty()) {

@@ -60,6 +60,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   opts.skip_statement_dml = args.skip_statement_dml;
   opts.binlog_files = args.binlog_files;
   opts.tables = split_tables(args.tables);
+  opts.allow_missing_tables = args.allow_missing_tables;
   std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;
   int sources = !args.from.empty() + !args.from_position.empty() + !args.from_gtid.empty() +
                 !args.binlog_files.empty();
@@ -69,6 +70,9 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
                            "--from-gtid GTIDS or --binlog-file PATH"));
     return 2;
   }
+  // Locked before the checkpoint is read: a second tail must not start from it.
+  auto lock = claim_checkpoint(checkpoint);
+  if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);
   if (!args.schema.empty()) {
     if (args.binlog_files.empty()) {
       print_error(make_error(ErrorKind::usage,

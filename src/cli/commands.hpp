@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/options.hpp"
+#include "output/checkpoint_file.hpp"
 #include "output/output_file.hpp"
 
 namespace dumpr::cli {
@@ -33,6 +35,7 @@ struct TailArgs {
   std::string from, from_position, from_gtid, checkpoint, tables, output, schema;
   std::vector<std::string> binlog_files;
   bool until_end = false;
+  bool allow_missing_tables = false;
   bool progress = false, quiet = false;
   bool skip_statement_dml = false;
   std::uint32_t server_id = 0;
@@ -41,6 +44,9 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args);
 
 // Opens `--output FILE`, with a warning when a torn last line was cut off.
 Result<output::OutputFile> open_output(const std::string& path);
+// Before any output: the lock that makes this process the checkpoint's only writer, and a check
+// that the checkpoint can be rewritten. Nothing (no lock) for an empty path.
+Result<std::optional<output::CheckpointLock>> claim_checkpoint(const std::string& path);
 
 // Exit status when stdout's reader has gone (`| head`): what a shell reports for SIGPIPE.
 constexpr int kReaderGoneExit = 141;

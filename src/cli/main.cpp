@@ -71,6 +71,8 @@ int main(int argc, char** argv) {
   tail_cmd->add_flag("--skip-statement-dml", tail.skip_statement_dml,
                      "Skip INSERT/UPDATE/DELETE logged as statements (binlog_format=STATEMENT "
                      "or MIXED) with a warning each, losing their rows (default: stop, exit 4)");
+  tail_cmd->add_flag("--allow-missing-tables", tail.allow_missing_tables,
+                     "--tables may name tables that do not exist yet (created later)");
   tail_cmd->add_flag("--progress", tail.progress,
                      "Show position, rows and lag behind the server on stderr");
   tail_cmd->add_flag("--quiet", tail.quiet, "No progress, even on a terminal");

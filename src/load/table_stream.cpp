@@ -125,6 +125,7 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
   for (const LoadTable& t : tables)
     if (t.shape.table == name)
       return make_error(ErrorKind::usage, "table " + name + " is named twice");
+  DUMPR_TRY(mysql::check_table_name(name, cfg.database));
   const std::string qualified = mysql::quote_ident(cfg.database) + "." + mysql::quote_ident(name);
   const std::string where_table =
       " WHERE TABLE_SCHEMA = " + mysql::quote_string(conn.get(), cfg.database) +

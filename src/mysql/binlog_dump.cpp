@@ -183,7 +183,24 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
   return std::span<const std::uint8_t>();
 }
 
+Result<std::string> binlog_dump_body(const DumpRequest& req) {
+  if (req.position > 0xFFFFFFFFu)
+    return make_error(ErrorKind::position,
+                      "offset " + std::to_string(req.position) + " in " + req.file +
+                          " is beyond 4 GiB: the binlog dump request (COM_BINLOG_DUMP) names the "
+                          "offset in 4 bytes, so the server cannot be asked to start there");
+  // COM_BINLOG_DUMP: position 4, flags 2 (BINLOG_DUMP_NON_BLOCK = 1), server_id 4, file name.
+  std::string packet;
+  put_le(packet, req.position, 4);
+  put_le(packet, req.non_blocking ? 1 : 0, 2);
+  put_le(packet, req.server_id, 4);
+  if (req.gtid.empty()) packet += req.file;
+  return packet;
+}
+
 Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
+  auto body = binlog_dump_body(req);  // refused before the session is touched
+  if (!body) return body.take_error();
   // Tell the server we understand checksums, so it sends events exactly as logged (with CRC32).
   DUMPR_TRY(conn.exec("SET @master_binlog_checksum = @@global.binlog_checksum"));
   if (conn.is_mariadb()) {
@@ -202,12 +219,7 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
     DUMPR_TRY(conn.exec("SET @master_heartbeat_period = " +
                         std::to_string(std::uint64_t{req.heartbeat_ms} * 1000000)));
 
-  // COM_BINLOG_DUMP: position 4, flags 2 (BINLOG_DUMP_NON_BLOCK = 1), server_id 4, file name.
-  std::string packet;
-  put_le(packet, req.position > 0xFFFFFFFFu ? 4 : req.position, 4);
-  put_le(packet, req.non_blocking ? 1 : 0, 2);
-  put_le(packet, req.server_id, 4);
-  if (req.gtid.empty()) packet += req.file;
+  const std::string& packet = *body;
   MYSQL* m = conn.get();
   if (m->methods->db_command(m, COM_BINLOG_DUMP, packet.data(), packet.size(), 1, nullptr) != 0)
     return conn.last_error("requesting the binary log from " + req.file + ":" +

@@ -28,6 +28,11 @@ struct DumpRequest {
   std::string gtid;             // MariaDB: start after this GTID position instead (file ignored)
 };
 
+// The COM_BINLOG_DUMP request's body (after the command byte): offset (4 bytes), flags (2),
+// server id (4), file name (none for a GTID start). An offset that does not fit in 4 bytes is a
+// position Error, never cut short: the classic request has no wider field, and MariaDB no other.
+Result<std::string> binlog_dump_body(const DumpRequest& req);
+
 class BinlogDump {
  public:
   static constexpr std::size_t kQueueBytes = 4u << 20;

@@ -74,6 +74,17 @@ const char* opt(const std::string& s) {
   return s.empty() ? nullptr : s.c_str();
 }
 
+// A unix socket never leaves the machine: the servers' require_secure_transport counts it as
+// secure, and newer libmariadb versions no longer use TLS over one.
+bool over_unix_socket(MYSQL* m) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  const my_socket s = mysql_get_socket(m);
+  return s != static_cast<my_socket>(-1) &&
+         ::getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+         addr.ss_family == AF_UNIX;
+}
+
 }  // namespace
 
 Error Connection::last_error(std::string_view what) const {
@@ -117,32 +128,37 @@ Result<Connection> Connection::open(const Config& cfg) {
     return make_error(ErrorKind::usage,
                       "--ssl-mode " + tls.mode +
                           ": use DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY");
-  if (mode != "DISABLED" && (!tls.ca.empty() || !tls.cert.empty() || !tls.key.empty() ||
-                             (!mode.empty() && mode != "PREFERRED"))) {
+  // TLS as the mysql client's --ssl-mode means it. PREFERRED (the default): encrypt whenever the
+  // server offers TLS, without checking its certificate. REQUIRED: the same, and a connection
+  // that is not encrypted is refused below (libmariadb 3.3 falls back to clear text unless the
+  // certificate is verified). VERIFY_CA, VERIFY_IDENTITY: the certificate is checked too.
+  // libmariadb's MYSQL_OPT_SSL_ENFORCE means "ask for TLS", and its verification is set here
+  // either way, since newer versions verify by default.
+  const bool verify = mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY";
+  const bool require_tls = mode == "REQUIRED" || verify;
+  my_bool use_tls = mode != "DISABLED";
+  my_bool verify_cert = verify;
+  if (use_tls && (!tls.ca.empty() || !tls.cert.empty() || !tls.key.empty()))
     mysql_ssl_set(m, opt(tls.key), opt(tls.cert), opt(tls.ca), nullptr, nullptr);
-    my_bool yes = 1;
-    if (mode == "REQUIRED" || mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY")
-      mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &yes);
-    if (mode == "VERIFY_CA" || mode == "VERIFY_IDENTITY")
-      mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &yes);
-  }
-  if (mode == "DISABLED") {
-    my_bool no = 0;
-    mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &no);
-  }
+  mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &use_tls);
+  mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_cert);
 
+  std::string where;
+  if (!cfg.socket.empty())
+    where = "socket " + cfg.socket;
+  else if (!cfg.host.empty())
+    where = cfg.host + (cfg.port ? ":" + std::to_string(cfg.port) : std::string());
+  else
+    where = "the server";
   const char* password = cfg.password ? cfg.password->c_str() : nullptr;
   if (!mysql_real_connect(m, opt(cfg.host), opt(cfg.user), password, opt(cfg.database), cfg.port,
-                          opt(cfg.socket), CLIENT_MULTI_RESULTS)) {
-    std::string where;
-    if (!cfg.socket.empty())
-      where = "socket " + cfg.socket;
-    else if (!cfg.host.empty())
-      where = cfg.host + (cfg.port ? ":" + std::to_string(cfg.port) : std::string());
-    else
-      where = "the server";
+                          opt(cfg.socket), CLIENT_MULTI_RESULTS))
     return c.last_error("cannot connect to " + where);
-  }
+  if (require_tls && mysql_get_ssl_cipher(m) == nullptr && !over_unix_socket(m))
+    return make_error(ErrorKind::connection,
+                      "the connection to " + where + " is not encrypted: --ssl-mode=" + mode +
+                          " needs TLS and the server does not offer it (give the server ssl_cert "
+                          "and ssl_key, or connect with --ssl-mode=PREFERRED)");
   const char* info = mysql_get_server_info(m);
   c.mariadb_ = info && std::strstr(info, "MariaDB") != nullptr;
   c.version_ = mysql_get_server_version(m);

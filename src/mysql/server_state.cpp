@@ -3,6 +3,7 @@
 #include <mysqld_error.h>
 
 #include <charconv>
+#include <set>
 
 namespace dumpr::mysql {
 
@@ -17,6 +18,31 @@ std::uint64_t to_u64(const std::string& s) {
   std::uint64_t v = 0;
   std::from_chars(s.data(), s.data() + s.size(), v);
   return v;
+}
+
+bool starts_with_ci(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (std::size_t i = 0; i < prefix.size(); ++i)
+    if (std::toupper(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+// Whether an event of this type (as SHOW BINLOG EVENTS names it) only ever comes inside a
+// transaction, after its start: starting there would read a transaction from its middle.
+bool inside_transaction(std::string_view type, std::string_view info) {
+  std::string t(type);
+  for (char& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  // Table_map; Write/Update/Delete_rows (v1, compressed, partial); MariaDB Annotate_rows and
+  // MySQL Rows_query, which sit between a transaction's start and its table maps.
+  if (t == "table_map" || t.find("_rows") != std::string::npos || t.rfind("rows_", 0) == 0)
+    return true;
+  if (t == "xid" || t == "xa_prepare" || t == "transaction_payload") return true;
+  if (t == "query") {
+    for (std::string_view end :
+         {"COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "XA END", "XA PREPARE"})
+      if (starts_with_ci(info, end)) return true;
+  }
+  return false;
 }
 
 // MySQL 8.4 removed SHOW MASTER STATUS.
@@ -164,6 +190,14 @@ Status check_position(Connection& c, const Position& pos) {
   if (pos.position < 4)
     return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
                                                " is before the first event of " + pos.file);
+  if (pos.position > kMaxDumpOffset)
+    return make_error(
+        ErrorKind::position,
+        "offset " + std::to_string(pos.position) + " in " + pos.file +
+            " is beyond 4 GiB: a binlog dump request names the offset in 4 bytes (at most " +
+            std::to_string(kMaxDumpOffset) +
+            "), so the server cannot be asked to start there. Start from a GTID (--from-gtid, "
+            "MariaDB) or at the start of the next binlog file");
   if (pos.position > size)
     return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
                                                " is past the end of " + pos.file + " (" +
@@ -183,8 +217,83 @@ Status check_position(Connection& c, const Position& pos) {
             c.is_mariadb() ? "BINLOG MONITOR ON *.*" : "REPLICATION SLAVE ON *.*");
       return ev.take_error();
     }
+    // A tail started there would begin with a transaction's middle: rows whose table map it
+    // never saw, or rows without their start. Only transaction boundaries are resume points.
+    const std::string type = ev->rows.empty() ? std::string() : ev->get(0, "Event_type");
+    if (!type.empty() && inside_transaction(type, ev->get(0, "Info")))
+      return make_error(ErrorKind::position,
+                        "offset " + std::to_string(pos.position) + " in " + pos.file +
+                            " is not at a transaction boundary: the event there is " + type +
+                            ", inside a transaction (a checkpoint, SHOW MASTER STATUS and the end "
+                            "of a transaction's Xid or COMMIT event are boundaries)");
   }
   return {};
+}
+
+Status check_table_name(std::string_view name, const std::string& database) {
+  // Decode the UTF-8: a character above U+FFFF (4 bytes) or bytes that are not UTF-8.
+  std::string why;
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < name.size() && why.empty(); ++chars) {
+    const auto b = static_cast<unsigned char>(name[i]);
+    std::size_t len = b < 0x80         ? 1
+                      : (b >> 5) == 6  ? 2
+                      : (b >> 4) == 14 ? 3
+                      : (b >> 3) == 30 ? 4
+                                       : 0;
+    if (len == 0 || i + len > name.size()) {
+      why = "it is not valid UTF-8";
+      break;
+    }
+    for (std::size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(name[i + k]) & 0xC0) != 0x80) why = "it is not valid UTF-8";
+    if (len == 4 && why.empty())
+      why =
+          "it has a character beyond U+FFFF (4 bytes in UTF-8, like an emoji), and MySQL and "
+          "MariaDB names hold characters up to U+FFFF only";
+    i += len;
+  }
+  if (why.empty() && chars > 64)
+    why = "it is longer than 64 characters, the longest name a table can have";
+  if (why.empty() && !name.empty()) return {};
+  if (name.empty()) why = "the name is empty";
+  return make_error(ErrorKind::not_found,
+                    "table " + std::string(name) + " does not exist" +
+                        (database.empty() ? std::string() : " in database " + database) + ": " +
+                        why);
+}
+
+Status check_tables_exist(Connection& c, const std::string& database,
+                          const std::vector<std::string>& tables, bool allow_missing) {
+  std::string in;
+  for (const std::string& t : tables) {
+    // A name no table can have is refused even with allow_missing: it would never match.
+    if (Status s = check_table_name(t, database); !s) {
+      Error e = s.take_error();
+      e.message = "--tables: " + e.message;
+      return e;
+    }
+    in += (in.empty() ? "" : ", ") + quote_string(c.get(), t);
+  }
+  if (tables.empty() || allow_missing) return {};
+  std::string sql =
+      "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME IN (" + in + ")";
+  if (!database.empty()) sql += " AND TABLE_SCHEMA = " + quote_string(c.get(), database);
+  auto found = c.query(sql);
+  if (!found) return found.take_error();
+  // information_schema compares without case: the binlog's names are compared byte for byte.
+  std::set<std::string> names;
+  for (auto& r : found->rows) names.insert(r[0].value_or(""));
+  std::string missing;
+  for (const std::string& t : tables)
+    if (!names.count(t)) missing += (missing.empty() ? "" : ", ") + t;
+  if (missing.empty()) return {};
+  return make_error(
+      ErrorKind::not_found,
+      "--tables: no table " + missing +
+          (database.empty() ? std::string(" in any database") : " in database " + database) +
+          " that this user can see: check the names (case counts), --database and the user's "
+          "grants (a table created later can be named with --allow-missing-tables)");
 }
 
 }  // namespace dumpr::mysql

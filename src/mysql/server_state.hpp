@@ -3,6 +3,8 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "dumpr/error.hpp"
 #include "dumpr/position.hpp"
@@ -33,8 +35,24 @@ std::string gtid_at(Connection& c, const std::string& file, std::uint64_t offset
 Error privilege_error(Connection& c, const std::string& what, const std::string& grant);
 
 // Does the server still serve `pos`? OK, or an Error of kind `position` that says why not
-// (another server, file purged, offset past the end or not on an event boundary); other kinds
-// mean it could not be checked.
+// (another server, file purged, offset past the end, not on an event boundary, inside a
+// transaction, or beyond the 4 GiB a dump request can name); other kinds mean it could not be
+// checked.
 Status check_position(Connection& c, const Position& pos);
+
+// A binlog dump request (COM_BINLOG_DUMP) carries a 4-byte offset; MariaDB has no wider one.
+inline constexpr std::uint64_t kMaxDumpOffset = 0xFFFFFFFFu;
+
+// OK when `name` can be a table's name; else a not_found Error saying why it cannot exist in
+// `database`: names hold characters up to U+FFFF only (information_schema keeps them as utf8mb3,
+// and comparing one with a 4-byte character fails with "Illegal mix of collations").
+Status check_table_name(std::string_view name, const std::string& database);
+
+// tail --tables: each name must be a table of `database` (of any database when empty) that the
+// user can see, spelled byte for byte as the binary log names it (case included). A not_found
+// Error names those that are not. With `allow_missing` (tables created later) only names that no
+// table can have are refused.
+Status check_tables_exist(Connection& c, const std::string& database,
+                          const std::vector<std::string>& tables, bool allow_missing);
 
 }  // namespace dumpr::mysql

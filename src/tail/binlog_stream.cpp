@@ -1126,6 +1126,8 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
     return make_error(ErrorKind::usage,
                       "--from-gtid is supported for MariaDB servers only so far; use --from or "
                       "--from-position with MySQL");
+  DUMPR_TRY(
+      mysql::check_tables_exist(*conn, cfg.database, s.opts.tables, s.opts.allow_missing_tables));
   if (s.opts.until_end) {
     auto end = mysql::current_position(*conn);
     if (!end) return end.take_error();
