@@ -30,7 +30,10 @@ constexpr auto kEscape = make_escape_table();
 }  // namespace
 
 void JsonOut::grow(std::size_t need) {
-  std::size_t cap = std::max<std::size_t>({cap_ * 2, size_ + need, 256});
+  // An eighth more than asked: the closing bytes of a huge value (a row's end, its metadata)
+  // then fit without copying it again. Pages never written cost no memory.
+  const std::size_t want = size_ + need;
+  std::size_t cap = std::max<std::size_t>({cap_ * 2, want + want / 8, 256});
   char* p = new char[cap];
   if (size_) std::memcpy(p, data_, size_);
   delete[] data_;

@@ -61,6 +61,15 @@ class JsonOut {
     size_ += s.size();
   }
   void put_null() { put(std::string_view("null")); }
+  // Puts `s` before everything written so far (one move of the buffer's bytes, no second buffer:
+  // a row's head goes in front of its content when the content is done).
+  void prepend(std::string_view s) {
+    if (s.empty()) return;
+    reserve(s.size());
+    std::memmove(data_ + s.size(), data_, size_);
+    std::memcpy(data_, s.data(), s.size());
+    size_ += s.size();
+  }
 
   // A JSON string from bytes that are valid UTF-8 (callers guarantee it).
   void put_string(std::string_view utf8) {

@@ -83,27 +83,26 @@ std::string_view TupleBuilder::id_json_over(const TupleBuilder& base, JsonOut& s
   return scratch.view();
 }
 
-void TupleBuilder::append_prefix(JsonOut& out, Op op, std::string_view id_json) const {
-  out.put(op == Op::upsert ? std::string_view("[\"upsert\",") : std::string_view("[\"delete\","));
-  out.put(shape_->table_json);
-  out.put(',');
+void TupleBuilder::take_prefix(JsonOut& out, Op op, std::string_view id_json) {
+  head_.clear();
+  head_.put(op == Op::upsert ? std::string_view("[\"upsert\",") : std::string_view("[\"delete\","));
+  head_.put(shape_->table_json);
+  head_.put(',');
   if (id_json.empty())
-    append_id(out);
+    append_id(head_);
   else
-    out.put(id_json);
-  out.put(',');
-  if (first_)
-    out.put(std::string_view("{}"));
-  else {
-    out.put(content_.view());
-    out.put('}');
-  }
-  out.put(',');
+    head_.put(id_json);
+  head_.put(',');
+  content_.put(first_ ? std::string_view("{},") : std::string_view("},"));
+  content_.prepend(head_.view());
+  out.swap(content_);
+  content_.clear();  // out's old buffer, reused by the next row
+  first_ = true;
+  values_ = 0;
 }
 
 std::string_view TupleBuilder::finish(Op op, std::string_view metadata) {
-  line_.clear();
-  append_prefix(line_, op);
+  take_prefix(line_, op);
   line_.put(metadata);
   line_.put(']');
   return line_.view();

@@ -73,12 +73,14 @@ class TupleBuilder {
   // How many columns got a value in this row (fewer than the shape's columns: a partial image).
   std::size_t values() const { return values_; }
 
-  // The line up to the metadata, `[op,table,id,content,`, into `out` (appended). The id is this
-  // row's own unless `id_json` is given (a MINIMAL after-image takes the before-image's id).
-  void append_prefix(JsonOut& out, Op op, std::string_view id_json = {}) const;
+  // The line up to the metadata, `[op,table,id,content,`, in `out` (replacing what it held). The
+  // id is this row's own unless `id_json` is given (a MINIMAL after-image takes the before-
+  // image's id). The line is built in place around the content and handed over by a swap of
+  // buffers, so a huge value is never copied; the row is then gone: start() comes next.
+  void take_prefix(JsonOut& out, Op op, std::string_view id_json = {});
 
-  // Assembles the line in the builder's line buffer: `[op,table,id,content,metadata]` with no
-  // trailing newline; `metadata` is JSON text ("null" for load). Valid until the next call.
+  // The whole line, `[op,table,id,content,metadata]` with no trailing newline; `metadata` is
+  // JSON text ("null" for load). Valid until the next call; start() comes next.
   std::string_view finish(Op op, std::string_view metadata);
 
   // Content written so far (for comparisons, tests).
@@ -91,6 +93,7 @@ class TupleBuilder {
   const TableShape* shape_ = nullptr;
   JsonOut content_;
   JsonOut line_;
+  JsonOut head_;  // `[op,table,id,` of the row being handed over
   std::vector<std::size_t> value_start_, value_end_;
   bool first_ = true;
   std::size_t values_ = 0;

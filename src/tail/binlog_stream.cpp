@@ -878,7 +878,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
     if (buffered_count == buffered.size()) buffered.emplace_back();
     Buffered& t = buffered[buffered_count++];
     t.prefix.clear();
-    b.append_prefix(t.prefix, rop, id_override);
+    b.take_prefix(t.prefix, rop, id_override);
     t.op = op;
     t.table = &table;
     t.db = &db;
@@ -889,7 +889,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
     return;
   }
   scratch.clear();
-  b.append_prefix(scratch, rop, id_override);
+  b.take_prefix(scratch, rop, id_override);
   hold(scratch, op, table, db, rows_time, partial, extra_scratch);
 }
 

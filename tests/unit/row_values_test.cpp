@@ -168,9 +168,16 @@ TEST_CASE("the tuple builder repeats the key columns' JSON as the id") {
   b.end_value(2);
   CHECK_FALSE(b.has_id());
   CHECK(b.finish(Op::erase, "{}") == "[\"delete\",\"t\\\"q\",null,{\"Mixed Case\":\"x\"},{}]");
+  // The prefix alone, with an id given, replacing what `prefix` held; then the next row.
   JsonOut prefix;
-  b.append_prefix(prefix, Op::upsert, "[1,\"a\"]");
+  prefix.put(std::string_view("old"));
+  b.start(shape);
+  put_text(b.begin_value(2), "x", 45);
+  b.end_value(2);
+  b.take_prefix(prefix, Op::upsert, "[1,\"a\"]");
   CHECK(prefix.view() == "[\"upsert\",\"t\\\"q\",[1,\"a\"],{\"Mixed Case\":\"x\"},");
+  b.start(shape);
+  CHECK(b.finish(Op::upsert, "null") == "[\"upsert\",\"t\\\"q\",null,{},null]");
 }
 
 TEST_CASE("ZEROFILL integers lose their padding") {
