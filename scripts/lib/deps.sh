@@ -10,6 +10,7 @@ DUMPR_DEB_PACKAGES=(
   libcli11-dev libmariadb-dev libsimdjson-dev           # libraries dumpr links
   rapidjson-dev doctest-dev libzstd-dev zlib1g-dev
   mariadb-server mariadb-client                         # the sandbox server for live tests
+  debootstrap                                           # the MySQL sandbox's Debian sid root
   jq                                                    # quickstart output, shell checks
   openssl                                               # TLS sandbox certificates (live tests)
   time                                                  # /usr/bin/time -v: peak RSS in live tests

@@ -33,6 +33,13 @@ Error same_server_id(const std::string& detail) {
                         detail + ")");
 }
 
+// MySQL reports a second replica with this one's server id as error 1236, the one for an
+// unreadable position, worded "A replica (earlier: slave) with the same server_uuid/server_id as
+// this replica has connected to the source"; MariaDB has an error number of its own (4052).
+bool names_same_server_id(std::string_view msg) {
+  return msg.find("same server_uuid/server_id") != std::string_view::npos;
+}
+
 // One packet from the server: an event's bytes, an empty span at the end of a non-blocking dump,
 // or the error that ended the dump.
 Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
@@ -40,6 +47,8 @@ Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
   unsigned long len = mysql_net_read_packet(m);
   if (len == packet_error || len == 0) {
     unsigned err = mysql_errno(m);
+    if (err == ER_SLAVE_SAME_ID || names_same_server_id(mysql_error(m)))
+      return same_server_id(mysql_error(m));
     if (err == ER_MASTER_FATAL_ERROR_READING_BINLOG)
       return make_error(ErrorKind::position,
                         std::string("the server cannot send the binary log from this position: ") +
@@ -47,7 +56,6 @@ Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
                             " (if the file was purged, run `dumpr load` again for a new snapshot "
                             "and position)");
     if (err == 0) return make_error(ErrorKind::connection, "the replication connection closed");
-    if (err == ER_SLAVE_SAME_ID) return same_server_id(mysql_error(m));
     return conn.last_error("reading the binary log");
   }
   const std::uint8_t* p = m->net.read_pos;
@@ -55,7 +63,7 @@ Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
   if (p[0] == 0xFF) {
     unsigned err = len >= 3 ? p[1] | (p[2] << 8) : 0;
     std::string msg(reinterpret_cast<const char*>(p) + (len > 9 ? 9 : len), len > 9 ? len - 9 : 0);
-    if (err == ER_SLAVE_SAME_ID) return same_server_id(msg);
+    if (err == ER_SLAVE_SAME_ID || names_same_server_id(msg)) return same_server_id(msg);
     ErrorKind kind =
         err == ER_MASTER_FATAL_ERROR_READING_BINLOG ? ErrorKind::position : classify(err);
     return make_error(
@@ -67,9 +75,10 @@ Result<std::span<const std::uint8_t>> read_packet(Connection& conn) {
 }  // namespace
 
 struct BinlogDump::Reader {
-  explicit Reader(Connection c) : conn(std::move(c)) {}
+  Reader(Connection c, bool nb) : conn(std::move(c)), non_blocking(nb) {}
 
   Connection conn;
+  const bool non_blocking;  // an EOF packet is the end asked for, not the server leaving
   std::mutex mu;
   std::condition_variable has_event, has_room;
   struct Packet {
@@ -105,7 +114,15 @@ struct BinlogDump::Reader {
       {
         std::unique_lock lock(mu);
         if (!bytes || bytes->empty()) {
-          if (!bytes) error = bytes.take_error();
+          if (!bytes) {
+            error = bytes.take_error();
+          } else if (!non_blocking) {
+            // A blocking dump has no end of its own: MySQL sends EOF when it shuts down (or the
+            // dump thread is killed) instead of just closing the connection.
+            error = make_error(ErrorKind::connection,
+                               "the server ended the binary log stream (shutting down, or the "
+                               "replication connection was killed)");
+          }
           finished = true;
           has_event.notify_one();
           return;
@@ -224,7 +241,7 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
   if (m->methods->db_command(m, COM_BINLOG_DUMP, packet.data(), packet.size(), 1, nullptr) != 0)
     return conn.last_error("requesting the binary log from " + req.file + ":" +
                            std::to_string(req.position));
-  auto reader = std::make_unique<Reader>(std::move(conn));
+  auto reader = std::make_unique<Reader>(std::move(conn), req.non_blocking);
   reader->start();
   return BinlogDump(std::move(reader));
 }

@@ -14,13 +14,19 @@ namespace {
 struct BinlogPos {
   std::string file;
   std::uint64_t position = 0;
+  std::string executed_gtids;  // MySQL: Executed_Gtid_Set (newlines removed); MariaDB: empty
   bool operator==(const BinlogPos&) const = default;
 };
 
 BinlogPos master_status(Sql& sql) {
-  auto rows = sql.query("SHOW MASTER STATUS");
+  auto rows = sql.query(binlog_status_sql());
   REQUIRE_MESSAGE(rows.size() == 1, "the server has no binary log (start it with log_bin)");
-  return {*rows[0][0], std::stoull(*rows[0][1])};
+  BinlogPos p{*rows[0][0], std::stoull(*rows[0][1]), ""};
+  if (server_is_mysql() && rows[0].size() >= 5 && rows[0][4]) {
+    p.executed_gtids = *rows[0][4];
+    std::erase(p.executed_gtids, '\n');
+  }
+  return p;
 }
 
 struct Checkpoint {
@@ -49,7 +55,7 @@ Checkpoint parse_checkpoint(const std::string& text) {
 std::string checkpoint_json(const std::string& file, std::uint64_t position,
                             std::uint64_t server_id) {
   return "{\"file\":\"" + file + "\",\"position\":" + std::to_string(position) +
-         ",\"server_id\":" + std::to_string(server_id) + ",\"flavor\":\"mariadb\"}\n";
+         ",\"server_id\":" + std::to_string(server_id) + ",\"flavor\":\"" + flavor_name() + "\"}\n";
 }
 
 RunResult validate(const std::string& path, std::vector<std::string> conn = conn_args()) {
@@ -90,7 +96,7 @@ TEST_CASE(
           "[\"upsert\",\"t\",2,{\"id\":2,\"v\":\"b\"},null]\n");
     Checkpoint c = parse_checkpoint(read_file(path));
     CHECK(c.server_id == server_id);
-    CHECK(c.flavor == "mariadb");
+    CHECK(c.flavor == flavor_name());
     if (before != after) {
       // Someone wrote meanwhile: the snapshot is somewhere between.
       CHECK((c.file > before.file || (c.file == before.file && c.position >= before.position)));
@@ -99,9 +105,15 @@ TEST_CASE(
     quiet = true;
     CHECK(c.file == before.file);
     CHECK(c.position == before.position);
-    // MariaDB: the GTID position of that binlog offset.
-    CHECK(c.gtid == sql.scalar("SELECT BINLOG_GTID_POS(" + sql.quote(c.file) + ", " +
-                               std::to_string(c.position) + ")"));
+    if (server_is_mysql()) {
+      // MySQL: the executed GTID set at that position.
+      CHECK(!c.gtid.empty());
+      CHECK(c.gtid == before.executed_gtids);
+    } else {
+      // MariaDB: the GTID position of that binlog offset.
+      CHECK(c.gtid == sql.scalar("SELECT BINLOG_GTID_POS(" + sql.quote(c.file) + ", " +
+                                 std::to_string(c.position) + ")"));
+    }
   }
   REQUIRE_MESSAGE(quiet, "the server was never quiet for the length of a load (other writers?)");
 
@@ -128,6 +140,7 @@ TEST_CASE("load: a snapshot under concurrent writes is exactly the rows before i
       "CREATE TABLE dumpr_t_snap.w (id BIGINT NOT NULL PRIMARY KEY, pad VARCHAR(60)) "
       "ENGINE=InnoDB");
   constexpr std::uint64_t kPreloaded = 50000;
+  provide_seq(sql, db.name(), 50000);
   sql.exec(
       "INSERT INTO dumpr_t_snap.w SELECT seq, REPEAT('p', 40) FROM dumpr_t_snap.seq_1_to_50000");
 
@@ -232,6 +245,7 @@ TEST_CASE("load: all tables come from one snapshot, so they agree with each othe
   sql.exec("CREATE TABLE dumpr_t_agree.a (id BIGINT PRIMARY KEY, pad VARCHAR(100))");
   sql.exec("CREATE TABLE dumpr_t_agree.b (id BIGINT PRIMARY KEY)");
   constexpr std::uint64_t kPreloaded = 50000;
+  provide_seq(sql, db.name(), 50000);
   sql.exec(
       "INSERT INTO dumpr_t_agree.a SELECT seq, REPEAT('a', 100) FROM "
       "dumpr_t_agree.seq_1_to_50000");

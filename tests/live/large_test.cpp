@@ -20,6 +20,7 @@ TEST_CASE("load: 200k rows stream out complete and in order, in bounded memory")
       "CREATE TABLE dumpr_t_large.big (id INT UNSIGNED PRIMARY KEY, name VARCHAR(64), "
       "amount DECIMAL(12,2), at DATETIME(3), blob_col VARBINARY(64))");
   // About 40 MB of output: more than any sensible buffer, so memory must stay flat.
+  provide_seq(sql, db.name(), 200000);
   sql.exec(
       "INSERT INTO dumpr_t_large.big SELECT seq, CONCAT('name-', seq, '-', REPEAT('n', 40)), "
       "seq / 100, '2024-01-31 13:45:00.125' + INTERVAL seq SECOND, "

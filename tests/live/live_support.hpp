@@ -171,7 +171,7 @@ class Sql {
     try {
       c_.exec(sql);
     } catch (const std::exception& e) {
-      FAIL(e.what());
+      FAIL(std::string(e.what()));
     }
   }
 
@@ -182,7 +182,7 @@ class Sql {
     try {
       return c_.query(sql);
     } catch (const std::exception& e) {
-      FAIL(e.what());
+      FAIL(std::string(e.what()));
     }
     return {};
   }
@@ -192,7 +192,7 @@ class Sql {
     try {
       return c_.scalar(sql);
     } catch (const std::exception& e) {
-      FAIL(e.what());
+      FAIL(std::string(e.what()));
     }
     return {};
   }
@@ -205,13 +205,90 @@ class Sql {
     try {
       return Client(env.socket, "", user.empty() ? env.root_user : user, password);
     } catch (const std::exception& e) {
-      FAIL(e.what() << " (start the sandbox: eval \"$(scripts/sandbox start)\")");
+      FAIL(std::string(e.what()) << " (start the sandbox: eval \"$(scripts/sandbox start)\")");
     }
     throw std::logic_error("unreachable");
   }
 
   Client c_;
 };
+
+// ---------------------------------------------------------------------------------------------
+// The flavour of the server under test, asked of the server itself (MariaDB's VERSION() says
+// so). The private sandboxes that some tests start follow DUMPR_SANDBOX_FLAVOR, as the shared one
+// does in scripts/test, so they are of the same flavour.
+
+struct Flavor {
+  bool mysql = false;
+  unsigned long version = 0;  // mysql_get_server_version: 90704 for 9.7.4
+};
+
+inline const Flavor& server_flavor() {
+  static const Flavor f = [] {
+    const ServerEnv& env = server();
+    Client c(env.socket, "", env.root_user);
+    Flavor r;
+    r.mysql = c.scalar("SELECT VERSION()").find("MariaDB") == std::string::npos;
+    r.version = mysql_get_server_version(c.get());
+    return r;
+  }();
+  return f;
+}
+
+inline bool server_is_mysql() {
+  return server_flavor().mysql;
+}
+
+// The "flavor" dumpr writes into checkpoints for this server.
+inline std::string flavor_name() {
+  return server_is_mysql() ? "mysql" : "mariadb";
+}
+
+// The statement for the end of the binary log: MySQL 8.2 renamed SHOW MASTER STATUS (and 8.4
+// removed the old name). The first two columns are File and Position on every server.
+inline std::string binlog_status_sql() {
+  return server_is_mysql() && server_flavor().version >= 80200 ? "SHOW BINARY LOG STATUS"
+                                                               : "SHOW MASTER STATUS";
+}
+
+// Says, in the test's output, that a MariaDB-only part of a test does not run on MySQL.
+inline void skipped_on_mysql(std::string_view what, std::string_view why) {
+  MESSAGE("on MySQL, skipped: " << std::string(what) << " (" << std::string(why) << ")");
+}
+
+// MariaDB's SEQUENCE engine gives every database the tables seq_1_to_N (one column `seq`,
+// BIGINT UNSIGNED, 1 to N, in order); MySQL has no such engine. There this makes `db`.seq_1_to_N a
+// view of a table with the same rows in the database dumpr_seq (kept for the next test), so the
+// tests' SQL is the same on both and the rows are written outside the test's database (a tail
+// or an offline decoding filtered to it sees no more than on MariaDB). Call it before the
+// position a test tails from. Nothing to do on MariaDB.
+template <class Connection>
+void provide_seq(Connection& c, const std::string& db, unsigned n) {
+  if (!server_is_mysql()) return;
+  const std::string name = "seq_1_to_" + std::to_string(n), base = "dumpr_seq." + name;
+  c.exec("CREATE DATABASE IF NOT EXISTS dumpr_seq");
+  c.exec("CREATE TABLE IF NOT EXISTS " + base + " (seq BIGINT UNSIGNED NOT NULL PRIMARY KEY)");
+  if (c.scalar("SELECT COUNT(*) FROM " + base) != std::to_string(n)) {
+    c.exec("DELETE FROM " + base);
+    c.exec("INSERT INTO " + base + " VALUES (1)");
+    for (unsigned have = 1; have < n; have *= 2)  // doubles the rows each time, up to n
+      c.exec("INSERT INTO " + base + " SELECT seq + " + std::to_string(have) + " FROM " + base +
+             " WHERE seq + " + std::to_string(have) + " <= " + std::to_string(n));
+  }
+  c.exec("CREATE OR REPLACE VIEW `" + db + "`." + name + " AS SELECT seq FROM " + base);
+}
+
+// Rows lo..hi as a table expression for FROM, made on the spot: MariaDB's seq_LO_to_HI, or on
+// MySQL a recursive CTE (at most 1000 rows: MySQL's default cte_max_recursion_depth) under the
+// same name. For ranges a test makes while a tail is reading: no table is created.
+inline std::string seq_from(long lo, long hi) {
+  const std::string name = "seq_" + std::to_string(lo) + "_to_" + std::to_string(hi);
+  if (!server_is_mysql()) return name;
+  if (hi - lo >= 1000) throw std::logic_error("seq_from: more than 1000 rows: use provide_seq");
+  return "(WITH RECURSIVE s (seq) AS (SELECT CAST(" + std::to_string(lo) +
+         " AS UNSIGNED) UNION ALL SELECT seq + 1 FROM s WHERE seq < " + std::to_string(hi) +
+         ") SELECT seq FROM s) AS " + name;
+}
 
 // A database of the test's own, dropped and created fresh, dropped again at the end.
 class TestDatabase {
@@ -403,7 +480,7 @@ inline RunResult run_process(const std::vector<std::string>& args, const RunOpti
   if (rc != 0) {
     ::close(out_pipe[0]);
     ::close(err_pipe[0]);
-    FAIL("cannot run " << args[0] << ": " << std::strerror(rc));
+    FAIL("cannot run " << args[0] << ": " << std::string(std::strerror(rc)));
   }
 
   RunResult r;

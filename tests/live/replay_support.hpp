@@ -51,6 +51,16 @@ inline const char* const kSchema[] = {
     ) DEFAULT CHARSET=utf8mb4)",
 };
 
+// MySQL has no UUID type: there r_uuid keeps the same keys as text, CHAR(36) in ASCII (the way
+// MySQL schemas commonly hold UUIDs); everything else is the same SQL on both servers.
+inline std::string portable_ddl(std::string ddl) {
+  if (!dumpr_live::server_is_mysql()) return ddl;
+  const std::string uuid = "u UUID NOT NULL";
+  if (auto at = ddl.find(uuid); at != std::string::npos)
+    ddl.replace(at, uuid.size(), "u CHAR(36) CHARACTER SET ascii NOT NULL");
+  return ddl;
+}
+
 // Keys of each table, from a small space so that inserts collide with deletes and key changes.
 inline constexpr int kKeySpace = 3000;
 
@@ -340,7 +350,7 @@ inline ReplayLoad replay_load(DiffSandbox& sbx, const std::string& db, Rng& rng,
   }
   Client c(sbx.socket(), db);
   c.exec("SET SESSION sql_mode = '', time_zone = '-03:00'");
-  for (const char* ddl : kSchema) c.exec(ddl);
+  for (const char* ddl : kSchema) c.exec(portable_ddl(ddl));
   for (int t = 0; t < 4; ++t)
     for (int batch = 0; batch < 15; ++batch) c.exec(insert_rows(rng, t, 100, true));
 

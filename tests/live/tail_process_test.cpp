@@ -16,7 +16,7 @@ void write_txns(Client& c, const std::string& table, int first, int last) {
   for (int j = first; j < last; ++j) {
     const int lo = j * kRowsPerTxn + 1, hi = lo + kRowsPerTxn - 1;
     c.exec("INSERT INTO " + table + " SELECT seq, " + std::to_string(j) +
-           ", REPEAT('x', 60) FROM seq_" + std::to_string(lo) + "_to_" + std::to_string(hi));
+           ", REPEAT('x', 60) FROM " + seq_from(lo, hi));
   }
 }
 
@@ -202,6 +202,7 @@ TEST_CASE("tail: SIGPIPE when the reader leaves: exit 141 or 0, quietly") {
   TestDatabase db("dumpr_t_tail_pipe");
   Client c(server().socket, "dumpr_t_tail_pipe");
   c.exec("CREATE TABLE t (id INT PRIMARY KEY, pad VARCHAR(100))");
+  provide_seq(c, db.name(), 20000);
   TempDir dir;
   const Pos p0 = master_status(c);
   c.exec("INSERT INTO t SELECT seq, REPEAT('p', 100) FROM seq_1_to_20000");

@@ -162,6 +162,13 @@ TEST_CASE(
   // The server cannot truncate its transaction cache once a MyISAM table was written in the
   // transaction: it logs the rows written after the savepoint, then "ROLLBACK TO `s1`". A
   // reader must drop those rows, and the transaction goes on to its XID.
+  if (server_is_mysql()) {
+    // Under GTID mode (the MySQL sandbox's) the server refuses the MyISAM write inside a
+    // transaction: the case cannot happen there.
+    skipped_on_mysql("a non-transactional write inside a transaction",
+                     "enforce_gtid_consistency refuses it");
+    return;
+  }
   TestDatabase db("dumpr_t_tail_svp");
   Client c(server().socket, "dumpr_t_tail_svp");
   c.exec("CREATE TABLE a (id INT PRIMARY KEY) ENGINE=InnoDB");
@@ -262,6 +269,7 @@ TEST_CASE("tail: one statement of 12,000 rows over several rows events: every ro
   TestDatabase db("dumpr_t_tail_big");
   Client c(server().socket, "dumpr_t_tail_big");
   c.exec("CREATE TABLE t (id INT PRIMARY KEY, pad VARCHAR(40))");
+  provide_seq(c, db.name(), 12000);
   TempDir dir;
   const Pos p0 = master_status(c);
   c.exec("INSERT INTO t SELECT seq, CONCAT('row-', seq) FROM seq_1_to_12000");

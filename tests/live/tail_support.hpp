@@ -49,19 +49,23 @@ inline std::ostream& operator<<(std::ostream& o, const Pos& p) {
 }
 
 inline Pos master_status(Client& c) {
-  auto rows = c.query("SHOW MASTER STATUS");
-  if (rows.size() != 1) throw std::runtime_error("SHOW MASTER STATUS: no binary log");
+  auto rows = c.query(binlog_status_sql());
+  if (rows.size() != 1) throw std::runtime_error(binlog_status_sql() + ": no binary log");
   return {*rows[0][0], std::stoull(*rows[0][1])};
 }
 
-// Where the transaction with MariaDB GTID `gtid` starts (its GTID event) and ends (the end of
-// its XID or COMMIT event), from SHOW BINLOG EVENTS, searching from `from` on.
+// Where the transaction with GTID `gtid` starts (its GTID event) and ends (the end of its XID
+// or COMMIT event, or of the DDL statement), from SHOW BINLOG EVENTS, searching from `from` on.
+// MariaDB's GTID event says "BEGIN GTID d-s-n" for a transaction and "GTID d-s-n" for a DDL;
+// MySQL's says "SET @@SESSION.GTID_NEXT= 'uuid:n'" for both, and the Query event after it is
+// BEGIN for a transaction, else the DDL itself.
 struct TxnBounds {
   Pos start, end;
 };
 
 inline TxnBounds txn_bounds(Client& c, const Pos& from, const std::string& gtid) {
-  bool found = false, ddl = false;
+  const bool mysql = server_is_mysql();
+  bool found = false, ddl = false, begun = false;
   TxnBounds b;
   for (auto& log : c.query("SHOW BINARY LOGS")) {
     const std::string name = *log[0];
@@ -71,13 +75,20 @@ inline TxnBounds txn_bounds(Client& c, const Pos& from, const std::string& gtid)
     for (auto& ev : c.query(sql)) {
       const std::string type = *ev[2], info = ev[5] ? *ev[5] : "";
       if (!found) {
-        if (type == "Gtid" && (info == "BEGIN GTID " + gtid || info == "GTID " + gtid ||
-                               info.rfind("BEGIN GTID " + gtid + " ", 0) == 0)) {
+        const bool match =
+            type == "Gtid" && (mysql ? info.find("'" + gtid + "'") != std::string::npos
+                                     : info == "BEGIN GTID " + gtid || info == "GTID " + gtid ||
+                                           info.rfind("BEGIN GTID " + gtid + " ", 0) == 0);
+        if (match) {
           found = true;
-          ddl = info.rfind("GTID ", 0) == 0;  // a statement of its own: the next event ends it
+          ddl = !mysql && info.rfind("GTID ", 0) == 0;  // a statement of its own
           b.start = {name, std::stoull(*ev[1])};
         }
         continue;
+      }
+      if (mysql && type == "Query" && !begun) {
+        begun = true;
+        if (info != "BEGIN") ddl = true;  // the DDL itself: it ends here
       }
       if (type == "Xid" || (type == "Query" && (ddl || info.rfind("COMMIT", 0) == 0))) {
         b.end = {name, std::stoull(*ev[4])};
@@ -88,9 +99,21 @@ inline TxnBounds txn_bounds(Client& c, const Pos& from, const std::string& gtid)
   throw std::runtime_error("transaction " + gtid + " not found in the binlog from " + from.file);
 }
 
-// The GTID of the last transaction this session committed (MariaDB).
+// The GTID of the last transaction this session committed. MariaDB says so (@@last_gtid); MySQL
+// has no such variable: there it is the newest GTID of the server's own UUID in gtid_executed,
+// which is this session's when no other session writes meanwhile (the tests that ask write
+// alone on their server at that moment).
 inline std::string last_gtid(Client& c) {
-  return c.scalar("SELECT @@last_gtid");
+  if (!server_is_mysql()) return c.scalar("SELECT @@last_gtid");
+  const std::string uuid = c.scalar("SELECT @@GLOBAL.server_uuid");
+  std::string set = c.scalar("SELECT @@GLOBAL.gtid_executed");
+  std::erase(set, '\n');
+  std::size_t at = set.find(uuid);
+  if (at == std::string::npos) throw std::runtime_error("no GTID of " + uuid + " in " + set);
+  std::string intervals = set.substr(at + uuid.size());  // ":1-5:7-9,other-uuid:..."
+  intervals = intervals.substr(0, intervals.find(','));
+  std::string last = intervals.substr(intervals.rfind(':') + 1);  // "7-9" or "7"
+  return uuid + ":" + last.substr(last.find('-') == std::string::npos ? 0 : last.find('-') + 1);
 }
 
 // A checkpoint file's position.

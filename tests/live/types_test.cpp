@@ -234,16 +234,23 @@ std::vector<TypeCase> type_cases() {
                 {"'d,a'", {"\"a,d\""}},
                 {"'c,b,a,d'", {"\"a,b,c,d\""}},
                 {"'c'", {"\"c\""}}}});
-  // JSON: the value itself, numbers kept as written, escapes decoded and re-encoded.
+  // JSON: the value itself, numbers kept as written, escapes decoded and re-encoded. MySQL
+  // keeps its own binary form of the document: keys sorted (by length, then bytes), numbers as
+  // integers or doubles; that form is the value there.
+  const bool mysql = server_is_mysql();
   c.push_back(
       {"j_json",
        "JSON",
        {{"'{\"a\": {\"b\": [1, 2, {\"c\": null}]}, \"t\": true, \"f\": false}'",
-         {"{\"a\":{\"b\":[1,2,{\"c\":null}]},\"t\":true,\"f\":false}"}},
+         {mysql ? "{\"a\":{\"b\":[1,2,{\"c\":null}]},\"f\":false,\"t\":true}"
+                : "{\"a\":{\"b\":[1,2,{\"c\":null}]},\"t\":true,\"f\":false}"}},
         {"'{\"s\": \"\\\\u00e9\\\\ud83d\\\\ude00\", \"q\": \"x\\\\\"y\\\\\\\\z\\\\n\"}'",
-         {"{\"s\":\"\xC3\xA9\xF0\x9F\x98\x80\",\"q\":\"x\\\"y\\\\z\\n\"}"}},
+         {mysql ? "{\"q\":\"x\\\"y\\\\z\\n\",\"s\":\"\xC3\xA9\xF0\x9F\x98\x80\"}"
+                : "{\"s\":\"\xC3\xA9\xF0\x9F\x98\x80\",\"q\":\"x\\\"y\\\\z\\n\"}"}},
         {"'{\"big\": 123456789012345678901234567890, \"dec\": 1.50, \"neg\": -0.0, \"exp\": 1E+2}'",
-         {"{\"big\":123456789012345678901234567890,\"dec\":1.50,\"neg\":-0.0,\"exp\":1E+2}"}},
+         {mysql
+              ? "{\"big\":1.2345678901234568e29,\"dec\":1.5,\"exp\":100.0,\"neg\":-0.0}"
+              : "{\"big\":123456789012345678901234567890,\"dec\":1.50,\"neg\":-0.0,\"exp\":1E+2}"}},
         {"'[]'", {"[]"}},
         {"'{}'", {"{}"}},
         {"'\"just a string\"'", {"\"just a string\""}},
@@ -251,19 +258,24 @@ std::vector<TypeCase> type_cases() {
         {"'null'", {"null"}},
         {"'[[[[[\"deep\"]]]]]'", {"[[[[[\"deep\"]]]]]"}}}});
   // MariaDB's UUID, INET4 and INET6: the text the server prints.
-  c.push_back(
-      {"x_uuid",
-       "UUID",
-       {{"'123e4567-e89b-12d3-a456-426655440000'", {"\"123e4567-e89b-12d3-a456-426655440000\""}},
-        {"'00000000-0000-0000-0000-000000000000'", {"\"00000000-0000-0000-0000-000000000000\""}}}});
-  c.push_back({"x_inet4",
-               "INET4",
-               {{"'192.168.0.1'", {"\"192.168.0.1\""}}, {"'0.0.0.0'", {"\"0.0.0.0\""}}}});
-  c.push_back({"x_inet6",
-               "INET6",
-               {{"'2001:db8::ff00:42:8329'", {"\"2001:db8::ff00:42:8329\""}},
-                {"'::ffff:1.2.3.4'", {"\"::ffff:1.2.3.4\""}},
-                {"'::'", {"\"::\""}}}});
+  if (server_is_mysql()) {
+    skipped_on_mysql("types UUID, INET4, INET6", "MariaDB's own types");
+  } else {
+    c.push_back(
+        {"x_uuid",
+         "UUID",
+         {{"'123e4567-e89b-12d3-a456-426655440000'", {"\"123e4567-e89b-12d3-a456-426655440000\""}},
+          {"'00000000-0000-0000-0000-000000000000'",
+           {"\"00000000-0000-0000-0000-000000000000\""}}}});
+    c.push_back({"x_inet4",
+                 "INET4",
+                 {{"'192.168.0.1'", {"\"192.168.0.1\""}}, {"'0.0.0.0'", {"\"0.0.0.0\""}}}});
+    c.push_back({"x_inet6",
+                 "INET6",
+                 {{"'2001:db8::ff00:42:8329'", {"\"2001:db8::ff00:42:8329\""}},
+                  {"'::ffff:1.2.3.4'", {"\"::ffff:1.2.3.4\""}},
+                  {"'::'", {"\"::\""}}}});
+  }
   // Binary strings: standard base64 of the exact bytes.
   c.push_back({"bin_binary4",
                "BINARY(4)",
@@ -466,26 +478,30 @@ TEST_CASE("load: text with bytes invalid in its character set: U+FFFD and one wa
       session.query("SELECT HEX(a), HEX(u), HEX(w) FROM dumpr_t_badtext.bad WHERE id = 1");
   REQUIRE(stored.size() == 1);
   // If a later server refuses these bytes, this test must be rethought, not silently pass.
-  REQUIRE(*stored[0][0] == "6180");
+  // MySQL refuses them in ascii and utf32 too (it stores what comes before them, with a
+  // warning) and keeps only the ucs2 surrogate: there only column u has bad bytes.
+  const bool mysql = server_is_mysql();
+  REQUIRE(*stored[0][0] == (mysql ? "61" : "6180"));
   REQUIRE(*stored[0][1] == "D800");
-  REQUIRE(*stored[0][2] == "0000D800");
+  REQUIRE(*stored[0][2] == (mysql ? "" : "0000D800"));
 
   RunResult r = dumpr_load(db.name(), {"bad"});
   REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
   const std::string fffd = "\xEF\xBF\xBD";
   std::vector<std::string> lines = split_lines(r.out);
   REQUIRE(lines.size() == 3);
-  CHECK(lines[0] == "[\"upsert\",\"bad\",1,{\"id\":1,\"a\":\"a" + fffd + "\",\"u\":\"" + fffd +
-                        "\",\"w\":\"" + fffd + "\",\"ok\":\"fine\"},null]");
+  CHECK(lines[0] == "[\"upsert\",\"bad\",1,{\"id\":1,\"a\":\"a" + (mysql ? "" : fffd) +
+                        "\",\"u\":\"" + fffd + "\",\"w\":\"" + (mysql ? "" : fffd) +
+                        "\",\"ok\":\"fine\"},null]");
   CHECK(lines[2] ==
         "[\"upsert\",\"bad\",3,{\"id\":3,\"a\":\"clean\",\"u\":\"clean\",\"w\":\"clean\","
         "\"ok\":\"fine\"},null]");
   check_tuple_lines(r.out);
   // One warning per column with bad bytes (not per row), naming table and column.
   INFO("stderr: " << r.err);
-  CHECK(count_occurrences(r.err, "\n") == 3);
-  CHECK(count_occurrences(r.err, "table bad column a:") == 1);
+  CHECK(count_occurrences(r.err, "\n") == (mysql ? 1u : 3u));
+  CHECK(count_occurrences(r.err, "table bad column a:") == (mysql ? 0u : 1u));
   CHECK(count_occurrences(r.err, "table bad column u:") == 1);
-  CHECK(count_occurrences(r.err, "table bad column w:") == 1);
+  CHECK(count_occurrences(r.err, "table bad column w:") == (mysql ? 0u : 1u));
   CHECK(count_occurrences(r.err, "column ok") == 0);
 }
