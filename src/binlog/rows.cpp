@@ -479,6 +479,10 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
       case row::Kind::text:
         c.out = ValueOut::text;
         break;
+      case row::Kind::enumeration:
+      case row::Kind::set:
+        c.out = col.members.empty() ? ValueOut::member_number : ValueOut::native;
+        break;
       case row::Kind::binary:
       case row::Kind::geometry:
         c.out = (c.op == ValueOp::string && c.fixed_len) ? ValueOut::binary_pad : ValueOut::binary;
@@ -799,19 +803,24 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
       return {};
     }
     case ValueOp::enum1:
-    case ValueOp::enum2: {
-      const std::uint64_t v = r.uint_le(c.op == ValueOp::enum1 ? 1 : 2);
-      if (!r.ok()) return truncated();
-      if (!out) return {};
-      put_enum(out->begin_value(i), *c.column, v);
-      out->end_value(i);
-      return {};
-    }
+    case ValueOp::enum2:
     case ValueOp::set: {
-      const std::uint64_t v = r.uint_le(c.fixed_len);
+      const std::uint64_t v = r.uint_le(c.op == ValueOp::set     ? c.fixed_len
+                                        : c.op == ValueOp::enum1 ? 1
+                                                                 : 2);
       if (!r.ok()) return truncated();
       if (!out) return {};
-      put_set(out->begin_value(i), *c.column, v);
+      JsonOut& o = out->begin_value(i);
+      if (c.out == ValueOut::member_number) {
+        // No member names: the number the server stores, never "" (which would read as the
+        // empty set or ENUM's error value).
+        put_uint(o, v);
+        out->note_repaired(i, Repair::member_number);
+      } else if (c.op == ValueOp::set) {
+        put_set(o, *c.column, v);
+      } else {
+        put_enum(o, *c.column, v);
+      }
       out->end_value(i);
       return {};
     }

@@ -72,7 +72,8 @@ enum class ValueOut : std::uint8_t {
   json_text,   // a JSON value stored as text (MariaDB JSON): put_json_text
   uuid,
   inet4,
-  inet6,  // MariaDB UUID/INET4/INET6: the server's text form
+  inet6,          // MariaDB UUID/INET4/INET6: the server's text form
+  member_number,  // ENUM/SET without member names: the index or bitmask as a JSON number
 };
 
 struct ColumnPlan {

@@ -920,15 +920,11 @@ Status BinlogStream::Impl::decode_next_row() {
   DUMPR_TRY(rows->next(has_before ? &before : nullptr, has_after ? &after : nullptr));
   for (row::TupleBuilder* b : {&before, &after}) {
     if ((b == &before && !has_before) || (b == &after && !has_after)) continue;
-    for (std::size_t i : b->repaired()) {
-      auto& warned = rows_table->warned;
-      if (warned.size() < rows_table->shape.columns.size())
-        warned.resize(rows_table->shape.columns.size());
-      if (warned[i]) continue;
-      warned[i] = true;
-      warn(row::repair_warning(rows_table->shape, i) + " (first at " + file + ":" +
-           std::to_string(pos) + ")");
-    }
+    if (b->repaired().empty()) continue;
+    std::vector<std::string> warnings;
+    b->new_repair_warnings(rows_table->warned, warnings);
+    for (const std::string& w : warnings)
+      warn(w + " (first at " + file + ":" + std::to_string(pos) + ")");
   }
   if (!has_before) {
     emit(after, RowOp::upsert, {});
