@@ -477,7 +477,12 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
     if (t.type == kJson) ++plan.json_columns_;
     switch (col.kind) {
       case row::Kind::text:
-        c.out = ValueOut::text;
+        // Text in the binary charset (a CHAR whose charset only the definition gave) is bytes.
+        if (c.collation == 63)
+          c.out =
+              (c.op == ValueOp::string && c.fixed_len) ? ValueOut::binary_pad : ValueOut::binary;
+        else
+          c.out = ValueOut::text;
         break;
       case row::Kind::enumeration:
       case row::Kind::set:
@@ -858,7 +863,13 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
       std::string_view bytes = as_chars(data);
       switch (c.out) {
         case ValueOut::text:
-          if (put_text(out->begin_value(i), bytes, c.collation)) out->note_repaired(i);
+          if (c.collation == 0) {
+            // The binlog did not say the charset: UTF-8 assumed (invalid bytes as U+FFFD).
+            put_text(out->begin_value(i), bytes, c.collation);
+            out->note_repaired(i, Repair::charset_assumed);
+          } else if (put_text(out->begin_value(i), bytes, c.collation)) {
+            out->note_repaired(i);
+          }
           break;
         case ValueOut::binary:
           put_base64(out->begin_value(i), bytes);

@@ -495,12 +495,21 @@ std::vector<row::Column> columns_from_table_map(const TableMap& map) {
       case kTinyBlob:
       case kMediumBlob:
       case kLongBlob:
-        // Without a logged charset the bytes' meaning is unknown: binary (base64) keeps them
-        // losslessly. Collation 63 is `binary`.
-        if (t.collation && *t.collation != 63) {
-          c.kind = row::Kind::text;
+        if (t.collation) {
+          // Collation 63 is `binary`.
+          c.kind = *t.collation == 63 ? row::Kind::binary : row::Kind::text;
           c.collation = static_cast<std::uint16_t>(*t.collation);
+        } else if (t.real_type == kString) {
+          // No charset logged (MySQL 5.7 and older, MariaDB 10.4 and older, MariaDB's
+          // binlog_row_metadata=NO_LOG). CHAR and BINARY share this type; the binlog holds the
+          // value without its padding. Text is far more common than BINARY(n): it is decoded as
+          // UTF-8 text (collation 0: charset unknown, invalid bytes become U+FFFD) and never
+          // padded; the rows decoder notes each value for a once-per-column warning.
+          c.kind = row::Kind::text;
+          c.collation = 0;
         } else {
+          // VARCHAR/VARBINARY and TEXT/BLOB without a logged charset: base64 keeps the bytes
+          // losslessly whichever they are.
           c.kind = row::Kind::binary;
           c.collation = 63;
         }

@@ -6,6 +6,8 @@ std::string repair_warning(const TableShape& shape, std::size_t column) {
   const Column& c = shape.columns[column];
   if ((c.kind == Kind::enumeration || c.kind == Kind::set) && c.members.empty())
     return repair_warning(shape, column, Repair::member_number);
+  if (c.kind == Kind::text && c.collation == 0)
+    return repair_warning(shape, column, Repair::charset_assumed);
   return repair_warning(shape, column, Repair::invalid_text);
 }
 
@@ -23,6 +25,12 @@ std::string repair_warning(const TableShape& shape, const std::vector<std::size_
   where += ": ";
   const Column& c = shape.columns[columns.front()];
   switch (why) {
+    case Repair::charset_assumed:
+      return where +
+             "the binlog does not record the character set (binlog_row_metadata=NO_LOG, or a "
+             "server older than MySQL 8.0 / MariaDB 10.5): CHAR values are written as UTF-8 "
+             "text, unpadded, invalid bytes as U+FFFD (a BINARY column would need base64); tail "
+             "from the server, which reads the table's definition, for exact values";
     case Repair::member_number:
       return where +
              "the binlog does not record the ENUM/SET member names (binlog_row_metadata is not "

@@ -33,14 +33,15 @@ struct TableShape {
 
 // Why a value was written other than as the server shows it (for the once-per-column warning).
 enum class Repair : std::uint8_t {
-  invalid_text,   // bytes invalid in the charset became U+FFFD; JSON that does not parse
-                  // was written as a JSON string of its text
-  member_number,  // ENUM/SET member names unknown: the index or bitmask written as a number
+  invalid_text,     // bytes invalid in the charset became U+FFFD; JSON that does not parse
+                    // was written as a JSON string of its text
+  charset_assumed,  // the binlog does not say the text's charset: decoded as UTF-8
+  member_number,    // ENUM/SET member names unknown: the index or bitmask written as a number
 };
 
 // The once-per-column warning for a repaired value: names the table, the column, the cause and
-// the fix. Without `why`, the cause is told from the column (an ENUM/SET without members, else
-// invalid text).
+// the fix. Without `why`, the cause is told from the column (an ENUM/SET without members, text
+// with collation 0, else invalid text).
 std::string repair_warning(const TableShape& shape, std::size_t column);
 std::string repair_warning(const TableShape& shape, std::size_t column, Repair why);
 // The same for several columns with the same cause, named in one message.

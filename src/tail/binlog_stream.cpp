@@ -697,6 +697,12 @@ Status BinlogStream::Impl::build_table(TableState& t) {
         if (c.kind == row::Kind::json || c.kind == row::Kind::server_text ||
             c.kind == row::Kind::unsigned_int || c.kind == row::Kind::signed_int)
           cols[i].kind = c.kind;
+        // No charset in the table map (binlog_row_metadata=NO_LOG, old servers): text or binary,
+        // and which charset, only the definition knows.
+        if (!m.columns[i].collation && (c.kind == row::Kind::text || c.kind == row::Kind::binary)) {
+          cols[i].kind = c.kind;
+          cols[i].collation = c.collation;
+        }
         cols[i].type_name = c.type_name;
         if (cols[i].collation == 0) cols[i].collation = c.collation;
       }

@@ -352,3 +352,17 @@ TEST_CASE("offline: ENUM and SET without member names are numbers, with one warn
     if (wn.find("member names") != std::string::npos) ++member_warnings;
   CHECK(member_warnings == 1);
 }
+
+TEST_CASE("offline: CHAR without charset metadata is unpadded text, with one warning") {
+  if (!have_corpus()) return;
+  // MySQL 5.6: `language`.@2 is CHAR(20) utf8, 'German'.
+  Walk w = walk(kCorpus / "zalora+binlog-parser/data/fixtures/mysql-bin.06");
+  REQUIRE(w.error.empty());
+  CHECK(find_row(w, "A{\"@1\":70,") ==
+        "A{\"@1\":70,\"@2\":\"German\",\"@3\":\"2017-04-24T05:45:11Z\"}");
+  // Once per column of each table definition (the table is altered in between).
+  REQUIRE(w.warnings.size() == 2);
+  for (const auto& wn : w.warnings)
+    CHECK(wn.find("table language column @2: the binlog does not record the character set") !=
+          std::string::npos);
+}
