@@ -842,10 +842,10 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
         if (partial_json) {
           // A logical diff against this column's before image (same row, same event).
           if (i >= before_json_.size() || !before_json_[i].present) {
-            return error(
-                "partial JSON update without the column in the before image (needs "
-                "binlog_row_image=FULL with binlog_row_value_options=PARTIAL_JSON)",
-                i);
+            // Nothing to apply the diff to (a MINIMAL before image): the row goes out without
+            // this column, so it is partial, and the caller warns once.
+            if (out) out->note_repaired(i, Repair::json_left_out);
+            return {};
           }
           Status s = apply_json_diff(before_json_[i].doc, data, json_);
           if (!s.ok()) return error(s.error().message, i);

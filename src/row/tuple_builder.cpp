@@ -38,6 +38,12 @@ std::string repair_warning(const TableShape& shape, const std::vector<std::size_
              "the error value) and a SET's bitmask (bit 0: the first member); set "
              "binlog_row_metadata=FULL, or tail from the server, which reads the table's "
              "definition";
+    case Repair::json_left_out:
+      return where +
+             "a MySQL partial JSON update (binlog_row_value_options=PARTIAL_JSON) whose before "
+             "image lacks the column (binlog_row_image=MINIMAL) cannot be applied: the column is "
+             "left out of the row, which is marked \"partial\": true; use binlog_row_image=FULL "
+             "with PARTIAL_JSON, or no PARTIAL_JSON";
     case Repair::invalid_text:
     default:
       break;

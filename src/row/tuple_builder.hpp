@@ -37,6 +37,7 @@ enum class Repair : std::uint8_t {
                     // was written as a JSON string of its text
   charset_assumed,  // the binlog does not say the text's charset: decoded as UTF-8
   member_number,    // ENUM/SET member names unknown: the index or bitmask written as a number
+  json_left_out,    // a MySQL partial JSON update with no before image: column left out
 };
 
 // The once-per-column warning for a repaired value: names the table, the column, the cause and

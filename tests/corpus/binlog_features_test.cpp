@@ -366,3 +366,14 @@ TEST_CASE("offline: CHAR without charset metadata is unpadded text, with one war
     CHECK(wn.find("table language column @2: the binlog does not record the character set") !=
           std::string::npos);
 }
+
+TEST_CASE("offline: a partial JSON update without a before image leaves the column out") {
+  if (!have_corpus()) return;
+  // MySQL 8.0.22, binlog_row_image=MINIMAL with PARTIAL_JSON: the after image's JSON diffs
+  // have nothing to apply to.
+  Walk w = walk(kCorpus / "blackbeam+rust_mysql_common/test-data/binlogs/json.binlog.000001");
+  REQUIRE(w.error.empty());
+  CHECK(std::find(w.rows.begin(), w.rows.end(), "A{\"@3\":\"Sue\",\"@4\":34}") != w.rows.end());
+  REQUIRE(w.warnings.size() == 1);
+  CHECK(w.warnings[0].find("column @2: a MySQL partial JSON update") != std::string::npos);
+}
