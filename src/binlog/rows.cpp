@@ -475,6 +475,10 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
                                                 " has an impossible SET/BIT size in the table map");
     }
     if (t.type == kJson) ++plan.json_columns_;
+    if (map.flavor == Flavor::mariadb && col.fsp == 0 &&
+        (t.real_type == kTime || t.real_type == kDateTime || t.real_type == kTimestamp)) {
+      plan.unsized_.push_back(i);
+    }
     switch (col.kind) {
       case row::Kind::text:
         // Text in the binary charset (a CHAR whose charset only the definition gave) is bytes.
@@ -555,6 +559,24 @@ Status RowsReader::next(row::TupleBuilder* before, row::TupleBuilder* after) {
                      std::to_string(plan_.columns().size()),
                  SIZE_MAX);
   }
+  if (!checked_) {
+    checked_ = true;
+    Status s = check_unsized();
+    if (!s.ok()) {
+      failed_ = true;
+      return s;
+    }
+  }
+  Status s = read_row(before, after);
+  if (!s.ok()) {
+    failed_ = true;
+    return s;
+  }
+  ++row_;
+  return {};
+}
+
+Status RowsReader::read_row(row::TupleBuilder* before, row::TupleBuilder* after) {
   const std::size_t start = r_.pos();
   Status s;
   if (event_.has_before()) {
@@ -567,12 +589,48 @@ Status RowsReader::next(row::TupleBuilder* before, row::TupleBuilder* after) {
     // Images without present columns take no bytes: the event could never end.
     s = error("row images with no columns", SIZE_MAX);
   }
-  if (!s.ok()) {
-    failed_ = true;
-    return s;
+  return s;
+}
+
+Status RowsReader::check_unsized() {
+  const auto& unsized = plan_.unsized_columns();
+  if (unsized.empty()) return {};
+  // Only present columns matter: a MINIMAL image may leave them out.
+  bool present = false;
+  for (std::size_t i : unsized) {
+    for (Bytes bits : {event_.present_before, event_.present_after})
+      if (i / 8 < bits.size() && ((bits[i / 8] >> (i % 8)) & 1)) present = true;
   }
-  ++row_;
-  return {};
+  if (!present) return {};
+  // Decode the whole event without output: the rows must end exactly at the event's end.
+  const ByteReader saved = r_;
+  Status s;
+  while (s.ok() && !r_.at_end()) {
+    s = read_row(nullptr, nullptr);
+    if (s.ok()) ++row_;
+  }
+  r_ = saved;
+  row_ = 0;
+  if (s.ok()) return {};
+  std::string cols;
+  for (std::size_t i : unsized) {
+    if (!cols.empty()) cols += ", ";
+    const ColumnPlan& c = plan_.columns()[i];
+    cols += "column " + std::to_string(i + 1) + " `" + c.column->name + "` (" +
+            (c.op == ValueOp::time       ? "TIME"
+             : c.op == ValueOp::datetime ? "DATETIME"
+                                         : "TIMESTAMP") +
+            ")";
+  }
+  return make_error(
+      ErrorKind::schema,
+      "rows event for table " + plan_.table_name() + ": " + cols +
+          " cannot be read from the binlog alone: MariaDB before 10.1 (and later servers with "
+          "mysql56_temporal_format=OFF, or tables created then) logs TIME, DATETIME and "
+          "TIMESTAMP with fractional seconds under the old type codes without their number of "
+          "digits, and this event does not decode as the type without fraction; tail from the "
+          "server, which reads the table's definition, or convert the table (SET GLOBAL "
+          "mysql56_temporal_format=ON, then ALTER TABLE ... FORCE)");
 }
 
 Status RowsReader::image(Bytes present, row::TupleBuilder* out, bool after_image) {

@@ -377,3 +377,14 @@ TEST_CASE("offline: a partial JSON update without a before image leaves the colu
   REQUIRE(w.warnings.size() == 1);
   CHECK(w.warnings[0].find("column @2: a MySQL partial JSON update") != std::string::npos);
 }
+
+TEST_CASE("offline: MariaDB 10.0 TIMESTAMP(3) is named as the column that cannot be read") {
+  if (!have_corpus()) return;
+  Walk w = walk(kCorpus / "pingcap+tiflow/mysql-bin.000001");
+  CAPTURE(w.error);
+  CHECK(w.error.find("table `steven`.`t`: column 2 `@2` (TIMESTAMP) cannot be read from the "
+                     "binlog alone") != std::string::npos);
+  CHECK(w.error.find("row 2") == std::string::npos);
+  // No row of that table (id, TIMESTAMP) was given before the error.
+  for (const auto& r : w.rows) CHECK(r.find("Z\"}") == std::string::npos);
+}
