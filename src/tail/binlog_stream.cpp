@@ -697,9 +697,13 @@ Status BinlogStream::Impl::build_table(TableState& t) {
         if (c.kind == row::Kind::json || c.kind == row::Kind::server_text ||
             c.kind == row::Kind::unsigned_int || c.kind == row::Kind::signed_int)
           cols[i].kind = c.kind;
-        // No charset in the table map (binlog_row_metadata=NO_LOG, old servers): text or binary,
-        // and which charset, only the definition knows.
-        if (!m.columns[i].collation && (c.kind == row::Kind::text || c.kind == row::Kind::binary)) {
+        // A string column with no charset in the table map (binlog_row_metadata=NO_LOG, old
+        // servers): text or binary, and which charset, only the definition knows. (Only string
+        // columns: a definition newer than the binlog may have changed the type.)
+        const bool map_string =
+            cols[i].kind == row::Kind::text || cols[i].kind == row::Kind::binary;
+        if (map_string && !m.columns[i].collation &&
+            (c.kind == row::Kind::text || c.kind == row::Kind::binary)) {
           cols[i].kind = c.kind;
           cols[i].collation = c.collation;
         }
