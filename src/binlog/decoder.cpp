@@ -332,6 +332,7 @@ Result<FormatDescription> decode_format_description(Bytes event) {
   f.flavor =
       f.server_version.find("MariaDB") != std::string::npos ? Flavor::mariadb : Flavor::mysql;
   const std::uint32_t product = version_product(f.server_version);
+  f.metadata = metadata_rules(f.flavor, product);
   const bool has_alg = f.flavor == Flavor::mariadb ? product >= version_product("5.3.0")
                                                    : product >= version_product("5.6.1");
   std::size_t n = r.remaining();
@@ -469,6 +470,7 @@ Result<Event> Decoder::decode(Bytes event, std::optional<std::uint32_t> body_crc
     std::string_view ver = sv.chars(50);
     f.server_version = std::string(ver.substr(0, ver.find('\0')));
     f.flavor = Flavor::mysql;
+    f.metadata = metadata_rules(f.flavor, version_product(f.server_version));
     f.checksum = ChecksumAlg::off;
     format_ = f;
     has_format_ = true;
@@ -673,7 +675,7 @@ Result<Event> Decoder::decode_body(const EventHeader& h, Bytes event, Bytes body
       return Event{h, e};
     }
     case kTableMap: {
-      auto tm = decode_table_map(body, ph ? ph : 8);
+      auto tm = decode_table_map(body, ph ? ph : 8, format_.metadata);
       if (!tm) return tm.take_error();
       auto map = std::make_shared<const TableMap>(std::move(tm.value()));
       tables_[map->table_id] = map;

@@ -41,11 +41,14 @@
 //
 // Values: the Column's kind decides the output (signedness, text vs binary, JSON); BINARY(n) gets
 // back the trailing zero bytes the binlog strips; MariaDB UUID/INET4/INET6 (kind server_text with
-// type_name) print their text; MySQL partial JSON updates are applied to the before image (an
-// error when the before image lacks the column, i.e. binlog_row_image=MINIMAL).
+// type_name) print their text; MySQL partial JSON updates are applied to the before image (the
+// column is left out of the row, noted for a warning, when the before image lacks it, i.e.
+// binlog_row_image=MINIMAL).
 // Not supported (clear errors, never skipped rows): pre-GA 5.1 rows events (20-22), MariaDB
 // 5.3-10.0 "hires" TIME/DATETIME/TIMESTAMP(n) (mysql56_temporal_format=OFF; the table map does
-// not size them), old DECIMAL (type 0), encrypted binlogs.
+// not size them: without fraction digits from the table's definition, an event that does not
+// decode with none is an ErrorKind::schema error naming the columns), old DECIMAL (type 0),
+// encrypted binlogs.
 #pragma once
 
 #include <cstdint>

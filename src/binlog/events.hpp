@@ -101,7 +101,6 @@ inline constexpr std::uint16_t kLogEventIgnorableF = 0x80;   // LOG_EVENT_IGNORA
 // Parses the 19-byte header at the start of `event` (checks only that the bytes are there).
 Result<EventHeader> parse_header(Bytes event);
 
-enum class Flavor : std::uint8_t { unknown, mysql, mariadb };
 enum class ChecksumAlg : std::uint8_t { off = 0, crc32 = 1, undefined = 255 };
 
 // FORMAT_DESCRIPTION_EVENT (type 15; binlog_event.h / control_events.h
@@ -117,6 +116,8 @@ struct FormatDescription {
   std::vector<std::uint8_t> post_header_len;  // index type-1
   ChecksumAlg checksum = ChecksumAlg::off;
   Flavor flavor = Flavor::unknown;
+  // How this server counts columns in the TABLE_MAP optional metadata (from flavor and version).
+  MetadataRules metadata;
 
   std::uint8_t post_header_length(std::uint8_t type) const {
     return type >= 1 && type <= post_header_len.size() ? post_header_len[type - 1] : 0;

@@ -475,9 +475,22 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
                                                 " has an impossible SET/BIT size in the table map");
     }
     if (t.type == kJson) ++plan.json_columns_;
+    if (map.flavor == Flavor::mariadb && col.fsp == 0 &&
+        (t.real_type == kTime || t.real_type == kDateTime || t.real_type == kTimestamp)) {
+      plan.unsized_.push_back(i);
+    }
     switch (col.kind) {
       case row::Kind::text:
-        c.out = ValueOut::text;
+        // Text in the binary charset (a CHAR whose charset only the definition gave) is bytes.
+        if (c.collation == 63)
+          c.out =
+              (c.op == ValueOp::string && c.fixed_len) ? ValueOut::binary_pad : ValueOut::binary;
+        else
+          c.out = ValueOut::text;
+        break;
+      case row::Kind::enumeration:
+      case row::Kind::set:
+        c.out = col.members.empty() ? ValueOut::member_number : ValueOut::native;
         break;
       case row::Kind::binary:
       case row::Kind::geometry:
@@ -546,6 +559,24 @@ Status RowsReader::next(row::TupleBuilder* before, row::TupleBuilder* after) {
                      std::to_string(plan_.columns().size()),
                  SIZE_MAX);
   }
+  if (!checked_) {
+    checked_ = true;
+    Status s = check_unsized();
+    if (!s.ok()) {
+      failed_ = true;
+      return s;
+    }
+  }
+  Status s = read_row(before, after);
+  if (!s.ok()) {
+    failed_ = true;
+    return s;
+  }
+  ++row_;
+  return {};
+}
+
+Status RowsReader::read_row(row::TupleBuilder* before, row::TupleBuilder* after) {
   const std::size_t start = r_.pos();
   Status s;
   if (event_.has_before()) {
@@ -558,12 +589,48 @@ Status RowsReader::next(row::TupleBuilder* before, row::TupleBuilder* after) {
     // Images without present columns take no bytes: the event could never end.
     s = error("row images with no columns", SIZE_MAX);
   }
-  if (!s.ok()) {
-    failed_ = true;
-    return s;
+  return s;
+}
+
+Status RowsReader::check_unsized() {
+  const auto& unsized = plan_.unsized_columns();
+  if (unsized.empty()) return {};
+  // Only present columns matter: a MINIMAL image may leave them out.
+  bool present = false;
+  for (std::size_t i : unsized) {
+    for (Bytes bits : {event_.present_before, event_.present_after})
+      if (i / 8 < bits.size() && ((bits[i / 8] >> (i % 8)) & 1)) present = true;
   }
-  ++row_;
-  return {};
+  if (!present) return {};
+  // Decode the whole event without output: the rows must end exactly at the event's end.
+  const ByteReader saved = r_;
+  Status s;
+  while (s.ok() && !r_.at_end()) {
+    s = read_row(nullptr, nullptr);
+    if (s.ok()) ++row_;
+  }
+  r_ = saved;
+  row_ = 0;
+  if (s.ok()) return {};
+  std::string cols;
+  for (std::size_t i : unsized) {
+    if (!cols.empty()) cols += ", ";
+    const ColumnPlan& c = plan_.columns()[i];
+    cols += "column " + std::to_string(i + 1) + " `" + c.column->name + "` (" +
+            (c.op == ValueOp::time       ? "TIME"
+             : c.op == ValueOp::datetime ? "DATETIME"
+                                         : "TIMESTAMP") +
+            ")";
+  }
+  return make_error(
+      ErrorKind::schema,
+      "rows event for table " + plan_.table_name() + ": " + cols +
+          " cannot be read from the binlog alone: MariaDB before 10.1 (and later servers with "
+          "mysql56_temporal_format=OFF, or tables created then) logs TIME, DATETIME and "
+          "TIMESTAMP with fractional seconds under the old type codes without their number of "
+          "digits, and this event does not decode as the type without fraction; tail from the "
+          "server, which reads the table's definition, or convert the table (SET GLOBAL "
+          "mysql56_temporal_format=ON, then ALTER TABLE ... FORCE)");
 }
 
 Status RowsReader::image(Bytes present, row::TupleBuilder* out, bool after_image) {
@@ -799,19 +866,24 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
       return {};
     }
     case ValueOp::enum1:
-    case ValueOp::enum2: {
-      const std::uint64_t v = r.uint_le(c.op == ValueOp::enum1 ? 1 : 2);
-      if (!r.ok()) return truncated();
-      if (!out) return {};
-      put_enum(out->begin_value(i), *c.column, v);
-      out->end_value(i);
-      return {};
-    }
+    case ValueOp::enum2:
     case ValueOp::set: {
-      const std::uint64_t v = r.uint_le(c.fixed_len);
+      const std::uint64_t v = r.uint_le(c.op == ValueOp::set     ? c.fixed_len
+                                        : c.op == ValueOp::enum1 ? 1
+                                                                 : 2);
       if (!r.ok()) return truncated();
       if (!out) return {};
-      put_set(out->begin_value(i), *c.column, v);
+      JsonOut& o = out->begin_value(i);
+      if (c.out == ValueOut::member_number) {
+        // No member names: the number the server stores, never "" (which would read as the
+        // empty set or ENUM's error value).
+        put_uint(o, v);
+        out->note_repaired(i, Repair::member_number);
+      } else if (c.op == ValueOp::set) {
+        put_set(o, *c.column, v);
+      } else {
+        put_enum(o, *c.column, v);
+      }
       out->end_value(i);
       return {};
     }
@@ -828,10 +900,10 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
         if (partial_json) {
           // A logical diff against this column's before image (same row, same event).
           if (i >= before_json_.size() || !before_json_[i].present) {
-            return error(
-                "partial JSON update without the column in the before image (needs "
-                "binlog_row_image=FULL with binlog_row_value_options=PARTIAL_JSON)",
-                i);
+            // Nothing to apply the diff to (a MINIMAL before image): the row goes out without
+            // this column, so it is partial, and the caller warns once.
+            if (out) out->note_repaired(i, Repair::json_left_out);
+            return {};
           }
           Status s = apply_json_diff(before_json_[i].doc, data, json_);
           if (!s.ok()) return error(s.error().message, i);
@@ -849,7 +921,13 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
       std::string_view bytes = as_chars(data);
       switch (c.out) {
         case ValueOut::text:
-          if (put_text(out->begin_value(i), bytes, c.collation)) out->note_repaired(i);
+          if (c.collation == 0) {
+            // The binlog did not say the charset: UTF-8 assumed (invalid bytes as U+FFFD).
+            put_text(out->begin_value(i), bytes, c.collation);
+            out->note_repaired(i, Repair::charset_assumed);
+          } else if (put_text(out->begin_value(i), bytes, c.collation)) {
+            out->note_repaired(i);
+          }
           break;
         case ValueOut::binary:
           put_base64(out->begin_value(i), bytes);

@@ -72,7 +72,8 @@ enum class ValueOut : std::uint8_t {
   json_text,   // a JSON value stored as text (MariaDB JSON): put_json_text
   uuid,
   inet4,
-  inet6,  // MariaDB UUID/INET4/INET6: the server's text form
+  inet6,          // MariaDB UUID/INET4/INET6: the server's text form
+  member_number,  // ENUM/SET without member names: the index or bitmask as a JSON number
 };
 
 struct ColumnPlan {
@@ -98,6 +99,10 @@ class DecodePlan {
   const std::vector<ColumnPlan>& columns() const { return cols_; }
   const std::string& table_name() const { return table_; }
   std::size_t json_columns() const { return json_columns_; }
+  // Columns whose width the table map does not give: MariaDB's TIME/DATETIME/TIMESTAMP under
+  // the old type codes with no fraction digits from a table definition. They are read with 0
+  // digits; RowsReader checks each such event decodes that way before giving any row.
+  const std::vector<std::size_t>& unsized_columns() const { return unsized_; }
 
  private:
   friend class RowsReader;
@@ -105,6 +110,7 @@ class DecodePlan {
   std::string table_;  // `db`.`table`, for messages
   ValueOptions options_;
   std::size_t json_columns_ = 0;
+  std::vector<std::size_t> unsized_;
 };
 
 class RowsReader {
@@ -120,7 +126,9 @@ class RowsReader {
   Status next(row::TupleBuilder* before, row::TupleBuilder* after);
 
  private:
+  Status read_row(row::TupleBuilder* before, row::TupleBuilder* after);
   Status image(Bytes present, row::TupleBuilder* out, bool after_image);
+  Status check_unsized();
   Status value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* out, bool partial_json);
   Error error(const std::string& what, std::size_t column) const;
 
@@ -128,6 +136,7 @@ class RowsReader {
   const DecodePlan& plan_;
   ByteReader r_;
   bool failed_ = false;
+  bool checked_ = false;  // check_unsized() ran
   std::size_t row_ = 0;
   std::size_t present_before_, present_after_;  // columns in each image
   std::string scratch_;                         // BINARY(n) padding

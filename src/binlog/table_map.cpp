@@ -112,7 +112,7 @@ bool read_str_values(Bytes value, std::vector<TableColumn>& cols, std::uint8_t w
   return r.ok();
 }
 
-Status read_optional_metadata(ByteReader& r, TableMap& map) {
+Status read_optional_metadata(ByteReader& r, TableMap& map, const MetadataRules& rules) {
   auto& cols = map.columns;
   while (r.ok() && !r.at_end()) {
     auto type = static_cast<OptionalMetadata>(r.u8());
@@ -125,7 +125,7 @@ Status read_optional_metadata(ByteReader& r, TableMap& map) {
       case OptionalMetadata::signedness: {
         std::size_t n = 0;
         for (auto& c : cols) {
-          if (!is_numeric_type(c.type)) continue;
+          if (!signedness_counted(c.type, rules)) continue;
           if (n / 8 >= value.size()) break;
           c.is_unsigned = msb_bit(value, n++);
         }
@@ -133,8 +133,9 @@ Status read_optional_metadata(ByteReader& r, TableMap& map) {
       }
       case OptionalMetadata::default_charset:
       case OptionalMetadata::column_charset:
-        good = apply_charsets(value, type == OptionalMetadata::column_charset, cols,
-                              [](const TableColumn& c) { return is_character_type(c.real_type); });
+        good = apply_charsets(
+            value, type == OptionalMetadata::column_charset, cols,
+            [&rules](const TableColumn& c) { return charset_counted(c.real_type, rules); });
         break;
       case OptionalMetadata::enum_and_set_default_charset:
       case OptionalMetadata::enum_and_set_column_charset:
@@ -279,23 +280,57 @@ const char* column_type_name(std::uint8_t type) {
   }
 }
 
-bool is_numeric_type(std::uint8_t type) {
+MetadataRules metadata_rules(Flavor flavor, std::uint32_t version_product) {
+  MetadataRules r;
+  r.flavor = flavor;
+  if (flavor == Flavor::mysql) {
+    // MySQL 8.0.20 (sql/log_event.cc init_signedness_field) counted field.h's is_numeric_type,
+    // without YEAR; later servers count has_signedess_information_type (sql/
+    // field_common_properties.h, new in 2020), with YEAR. 8.0.21 is the first release that can
+    // have it; MySQL 8.0.29 and 9.x binlogs are known to give YEAR a bit.
+    r.year_signedness = version_product >= (8u * 256 + 0) * 256 + 21;
+    r.geometry_charset = false;
+  }
+  return r;
+}
+
+// SIGNEDNESS: one bit per column the server counts, by the column's binlog type.
+//   MariaDB (sql/log_event_server.cc init_signedness_field): every column whose
+//     Field::binlog_type_info() has a signedness, i.e. the Field_num family (field.h: Field_num's
+//     binlog_type_info passes binlog_signedness()): TINY..LONGLONG, FLOAT, DOUBLE, NEWDECIMAL,
+//     old DECIMAL (Field_decimal is a Field_real), and YEAR (Field_year derives from Field_tiny;
+//     its bit is 1). BIT (Field_bit passes no signedness) and temporal types are not counted.
+//   MySQL (sql/log_event.cc init_signedness_field, is_numeric_field(field->binlog_type())):
+//     has_signedess_information_type (sql/field_common_properties.h): TINY..LONGLONG, YEAR,
+//     FLOAT, DOUBLE, DECIMAL, NEWDECIMAL; before 8.0.21 is_numeric_type, the same without YEAR.
+bool signedness_counted(std::uint8_t type, const MetadataRules& rules) {
   switch (type) {
     case kTiny:
     case kShort:
     case kInt24:
     case kLong:
     case kLongLong:
+    case kDecimal:
     case kNewDecimal:
     case kFloat:
     case kDouble:
       return true;
+    case kYear:
+      return rules.year_signedness;
     default:
       return false;
   }
 }
 
-bool is_character_type(std::uint8_t real_type) {
+// DEFAULT_CHARSET / COLUMN_CHARSET: one entry per character column, by real type.
+//   MariaDB (init_charset_field with is_character_field): every column whose binlog_type_info()
+//     has a charset and no ENUM/SET typelib: CHAR/BINARY and UUID/INET4/INET6 (STRING),
+//     VARCHAR/VARBINARY, every BLOB/TEXT including JSON (a LONGTEXT), and GEOMETRY (Field_geom
+//     passes field_charset(), binary; sql/sql_type_geom.cc).
+//   MySQL (init_charset_field with is_character_field: is_character_type(field->real_type())):
+//     STRING, VAR_STRING, VARCHAR, BLOB and VECTOR (MySQL 9). Not GEOMETRY, not JSON: their
+//     real types are their own.
+bool charset_counted(std::uint8_t real_type, const MetadataRules& rules) {
   switch (real_type) {
     case kString:
     case kVarString:
@@ -304,9 +339,10 @@ bool is_character_type(std::uint8_t real_type) {
     case kTinyBlob:
     case kMediumBlob:
     case kLongBlob:
-    case kVector:    // MySQL 9: VECTOR is a binary string column for the charset fields
-    case kGeometry:  // both servers count GEOMETRY here ("base class is blob for geom type")
+    case kVector:
       return true;
+    case kGeometry:
+      return rules.geometry_charset;
     default:
       return false;
   }
@@ -316,9 +352,11 @@ bool is_enum_or_set_type(std::uint8_t real_type) {
   return real_type == kEnum || real_type == kSet;
 }
 
-Result<TableMap> decode_table_map(Bytes body, std::uint8_t post_header_len) {
+Result<TableMap> decode_table_map(Bytes body, std::uint8_t post_header_len,
+                                  const MetadataRules& rules) {
   ByteReader r(body);
   TableMap map;
+  map.flavor = rules.flavor;
   if (post_header_len == 6) {
     map.table_id = r.u32();
   } else {
@@ -376,7 +414,7 @@ Result<TableMap> decode_table_map(Bytes body, std::uint8_t post_header_len) {
   if (!r.ok()) return corrupt("truncated null bitmap");
   for (std::size_t i = 0; i < map.columns.size(); ++i)
     map.columns[i].nullable = (nulls[i / 8] >> (i % 8)) & 1;
-  DUMPR_TRY(read_optional_metadata(r, map));
+  DUMPR_TRY(read_optional_metadata(r, map, rules));
   return map;
 }
 
@@ -457,12 +495,21 @@ std::vector<row::Column> columns_from_table_map(const TableMap& map) {
       case kTinyBlob:
       case kMediumBlob:
       case kLongBlob:
-        // Without a logged charset the bytes' meaning is unknown: binary (base64) keeps them
-        // losslessly. Collation 63 is `binary`.
-        if (t.collation && *t.collation != 63) {
-          c.kind = row::Kind::text;
+        if (t.collation) {
+          // Collation 63 is `binary`.
+          c.kind = *t.collation == 63 ? row::Kind::binary : row::Kind::text;
           c.collation = static_cast<std::uint16_t>(*t.collation);
+        } else if (t.real_type == kString) {
+          // No charset logged (MySQL 5.7 and older, MariaDB 10.4 and older, MariaDB's
+          // binlog_row_metadata=NO_LOG). CHAR and BINARY share this type; the binlog holds the
+          // value without its padding. Text is far more common than BINARY(n): it is decoded as
+          // UTF-8 text (collation 0: charset unknown, invalid bytes become U+FFFD) and never
+          // padded; the rows decoder notes each value for a once-per-column warning.
+          c.kind = row::Kind::text;
+          c.collation = 0;
         } else {
+          // VARCHAR/VARBINARY and TEXT/BLOB without a logged charset: base64 keeps the bytes
+          // losslessly whichever they are.
           c.kind = row::Kind::binary;
           c.collation = 63;
         }

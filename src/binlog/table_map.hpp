@@ -21,6 +21,8 @@
 
 namespace dumpr::binlog {
 
+enum class Flavor : std::uint8_t { unknown, mysql, mariadb };
+
 // enum_field_types (MySQL include/field_types.h, MariaDB include/mysql_com.h).
 enum ColumnType : std::uint8_t {
   kDecimal = 0,
@@ -79,6 +81,23 @@ enum class OptionalMetadata : std::uint8_t {
   vector_dimensionality = 13,
 };
 
+// Which columns a server gives an entry in the SIGNEDNESS field and in the charset fields of the
+// optional metadata. The entries are counted by column kind, and the servers count differently
+// (sources in table_map.cpp, beside signedness_counted and charset_counted):
+//   SIGNEDNESS: TINY..LONGLONG, FLOAT, DOUBLE, DECIMAL, NEWDECIMAL everywhere; YEAR on MariaDB
+//     and on MySQL from 8.0.21 (`year_signedness`).
+//   charsets: STRING, VAR_STRING, VARCHAR, BLOB (and VECTOR, MySQL 9) everywhere; GEOMETRY on
+//     MariaDB only (`geometry_charset`). JSON (MySQL), ENUM, SET, BIT never.
+struct MetadataRules {
+  Flavor flavor = Flavor::unknown;
+  bool year_signedness = true;
+  bool geometry_charset = true;
+};
+
+// The rules of the server that wrote a binlog, from its FORMAT_DESCRIPTION: the flavour and the
+// version product (major*256+minor)*256+patch. Unknown flavour: MariaDB's rules.
+MetadataRules metadata_rules(Flavor flavor, std::uint32_t version_product);
+
 struct TableColumn {
   std::uint8_t type = 0;       // ColumnType as written in the column type array
   std::uint8_t real_type = 0;  // STRING's real type (ENUM/SET/STRING) from its metadata; else type
@@ -95,6 +114,7 @@ struct TableColumn {
 };
 
 struct TableMap {
+  Flavor flavor = Flavor::unknown;  // of the server that wrote it (MetadataRules::flavor)
   std::uint64_t table_id = 0;
   std::uint16_t flags = 0;
   std::string database;
@@ -108,13 +128,16 @@ struct TableMap {
 };
 
 // Decodes a TABLE_MAP body (post-header and body, checksum already removed).
-// `post_header_len` is the FDE's entry for TABLE_MAP (6 on very old servers, else 8).
-Result<TableMap> decode_table_map(Bytes body, std::uint8_t post_header_len);
+// `post_header_len` is the FDE's entry for TABLE_MAP (6 on very old servers, else 8); `rules`
+// say how the writing server counted columns in the optional metadata.
+Result<TableMap> decode_table_map(Bytes body, std::uint8_t post_header_len,
+                                  const MetadataRules& rules = {});
 
-// The kind classes the optional metadata counts columns by (MySQL sql/log_event.cc
-// is_numeric_type / is_character_type / is_enum_or_set_type, which MariaDB shares).
-bool is_numeric_type(std::uint8_t type);
-bool is_character_type(std::uint8_t real_type);
+// Whether a column of this binlog type has an entry in SIGNEDNESS, in DEFAULT_CHARSET /
+// COLUMN_CHARSET (by real type: STRING's ENUM and SET are not character columns), and in the
+// ENUM_AND_SET charset fields.
+bool signedness_counted(std::uint8_t type, const MetadataRules& rules);
+bool charset_counted(std::uint8_t real_type, const MetadataRules& rules);
 bool is_enum_or_set_type(std::uint8_t real_type);
 
 // The columns as the table map alone describes them: names from COLUMN_NAME (else "@1", "@2"...),

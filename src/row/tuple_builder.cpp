@@ -4,11 +4,82 @@ namespace dumpr::row {
 
 std::string repair_warning(const TableShape& shape, std::size_t column) {
   const Column& c = shape.columns[column];
+  if ((c.kind == Kind::enumeration || c.kind == Kind::set) && c.members.empty())
+    return repair_warning(shape, column, Repair::member_number);
+  if (c.kind == Kind::text && c.collation == 0)
+    return repair_warning(shape, column, Repair::charset_assumed);
+  return repair_warning(shape, column, Repair::invalid_text);
+}
+
+std::string repair_warning(const TableShape& shape, std::size_t column, Repair why) {
+  return repair_warning(shape, std::vector<std::size_t>{column}, why);
+}
+
+std::string repair_warning(const TableShape& shape, const std::vector<std::size_t>& columns,
+                           Repair why) {
+  std::string where = "table " + shape.table + (columns.size() > 1 ? " columns " : " column ");
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    if (k) where += ", ";
+    where += shape.columns[columns[k]].name;
+  }
+  where += ": ";
+  const Column& c = shape.columns[columns.front()];
+  switch (why) {
+    case Repair::charset_assumed:
+      return where +
+             "the binlog does not record the character set (binlog_row_metadata=NO_LOG, or a "
+             "server older than MySQL 8.0 / MariaDB 10.5): CHAR values are written as UTF-8 "
+             "text, unpadded, invalid bytes as U+FFFD (a BINARY column would need base64); tail "
+             "from the server, which reads the table's definition, for exact values";
+    case Repair::member_number:
+      return where +
+             "the binlog does not record the ENUM/SET member names (binlog_row_metadata is not "
+             "FULL): values are written as numbers, an ENUM's member number (1: the first, 0: "
+             "the error value) and a SET's bitmask (bit 0: the first member); set "
+             "binlog_row_metadata=FULL, or tail from the server, which reads the table's "
+             "definition";
+    case Repair::json_left_out:
+      return where +
+             "a MySQL partial JSON update (binlog_row_value_options=PARTIAL_JSON) whose before "
+             "image lacks the column (binlog_row_image=MINIMAL) cannot be applied: the column is "
+             "left out of the row, which is marked \"partial\": true; use binlog_row_image=FULL "
+             "with PARTIAL_JSON, or no PARTIAL_JSON";
+    case Repair::invalid_text:
+    default:
+      break;
+  }
   if (c.kind == Kind::json)
-    return "table " + shape.table + " column " + c.name +
-           ": a stored JSON value does not parse as JSON; written as a JSON string of its text";
-  return "table " + shape.table + " column " + c.name +
-         ": text with bytes invalid in its character set; invalid sequences written as U+FFFD";
+    return where +
+           "a stored JSON value does not parse as JSON; written as a JSON string of its text";
+  return where +
+         "text with bytes invalid in its character set; invalid sequences written as U+FFFD";
+}
+
+void TupleBuilder::new_repair_warnings(std::vector<bool>& warned,
+                                       std::vector<std::string>& out) const {
+  bool any = false;
+  for (std::size_t i : repaired_) any = any || i >= warned.size() || !warned[i];
+  if (!any) return;
+  if (warned.size() < shape_->columns.size()) warned.resize(shape_->columns.size());
+  // Group by cause (JSON and text apart for invalid_text: their messages differ), in the order
+  // first noted.
+  std::vector<std::pair<int, std::vector<std::size_t>>> groups;
+  for (std::size_t k = 0; k < repaired_.size(); ++k) {
+    const std::size_t i = repaired_[k];
+    if (warned[i]) continue;
+    warned[i] = true;
+    const int key =
+        static_cast<int>(repair_why_[k]) * 2 + (shape_->columns[i].kind == Kind::json ? 1 : 0);
+    auto g = groups.begin();
+    while (g != groups.end() && g->first != key) ++g;
+    if (g == groups.end()) {
+      groups.emplace_back(key, std::vector<std::size_t>{});
+      g = groups.end() - 1;
+    }
+    g->second.push_back(i);
+  }
+  for (const auto& [key, cols] : groups)
+    out.push_back(row::repair_warning(*shape_, cols, static_cast<Repair>(key / 2)));
 }
 
 void TableShape::prepare() {
@@ -32,6 +103,7 @@ void TupleBuilder::start(const TableShape& shape) {
   first_ = true;
   values_ = 0;
   repaired_.clear();
+  repair_why_.clear();
   const std::size_t n = shape.columns.size();
   if (value_start_.size() < n) {
     value_start_.resize(n);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,23 @@ struct TableShape {
   void prepare();
 };
 
-// The once-per-column warning for a repaired value: names the table, the column and the fix.
+// Why a value was written other than as the server shows it (for the once-per-column warning).
+enum class Repair : std::uint8_t {
+  invalid_text,     // bytes invalid in the charset became U+FFFD; JSON that does not parse
+                    // was written as a JSON string of its text
+  charset_assumed,  // the binlog does not say the text's charset: decoded as UTF-8
+  member_number,    // ENUM/SET member names unknown: the index or bitmask written as a number
+  json_left_out,    // a MySQL partial JSON update with no before image: column left out
+};
+
+// The once-per-column warning for a repaired value: names the table, the column, the cause and
+// the fix. Without `why`, the cause is told from the column (an ENUM/SET without members, text
+// with collation 0, else invalid text).
 std::string repair_warning(const TableShape& shape, std::size_t column);
+std::string repair_warning(const TableShape& shape, std::size_t column, Repair why);
+// The same for several columns with the same cause, named in one message.
+std::string repair_warning(const TableShape& shape, const std::vector<std::size_t>& columns,
+                           Repair why);
 
 class TupleBuilder {
  public:
@@ -66,9 +82,16 @@ class TupleBuilder {
   std::string_view id_json_over(const TupleBuilder& base, JsonOut& scratch) const;
 
   // Marks column i's value as repaired (invalid text bytes replaced, unparsable JSON written as
-  // text), for the caller's once-per-column warning.
-  void note_repaired(std::size_t i) { repaired_.push_back(i); }
+  // text, ...: see Repair), for the caller's once-per-column warning.
+  void note_repaired(std::size_t i, Repair why = Repair::invalid_text) {
+    repaired_.push_back(i);
+    repair_why_.push_back(why);
+  }
   const std::vector<std::size_t>& repaired() const { return repaired_; }
+  // The warnings for this row's repaired columns not yet flagged in `warned` (one flag per
+  // column; grown as needed and set here): one message per cause, naming its columns. Appended
+  // to `out`; nothing is allocated when every repaired column was warned about already.
+  void new_repair_warnings(std::vector<bool>& warned, std::vector<std::string>& out) const;
 
   // How many columns got a value in this row (fewer than the shape's columns: a partial image).
   std::size_t values() const { return values_; }
@@ -98,6 +121,7 @@ class TupleBuilder {
   bool first_ = true;
   std::size_t values_ = 0;
   std::vector<std::size_t> repaired_;
+  std::vector<Repair> repair_why_;
 };
 
 }  // namespace dumpr::row

@@ -722,6 +722,16 @@ Status BinlogStream::Impl::build_table(TableState& t) {
         if (c.kind == row::Kind::json || c.kind == row::Kind::server_text ||
             c.kind == row::Kind::unsigned_int || c.kind == row::Kind::signed_int)
           cols[i].kind = c.kind;
+        // A string column with no charset in the table map (binlog_row_metadata=NO_LOG, old
+        // servers): text or binary, and which charset, only the definition knows. (Only string
+        // columns: a definition newer than the binlog may have changed the type.)
+        const bool map_string =
+            cols[i].kind == row::Kind::text || cols[i].kind == row::Kind::binary;
+        if (map_string && !m.columns[i].collation &&
+            (c.kind == row::Kind::text || c.kind == row::Kind::binary)) {
+          cols[i].kind = c.kind;
+          cols[i].collation = c.collation;
+        }
         cols[i].type_name = c.type_name;
         if (cols[i].collation == 0) cols[i].collation = c.collation;
       }
@@ -1014,15 +1024,11 @@ Status BinlogStream::Impl::decode_next_row() {
   DUMPR_TRY(rows->next(has_before ? &before : nullptr, has_after ? &after : nullptr));
   for (row::TupleBuilder* b : {&before, &after}) {
     if ((b == &before && !has_before) || (b == &after && !has_after)) continue;
-    for (std::size_t i : b->repaired()) {
-      auto& warned = rows_table->warned;
-      if (warned.size() < rows_table->shape.columns.size())
-        warned.resize(rows_table->shape.columns.size());
-      if (warned[i]) continue;
-      warned[i] = true;
-      warn(row::repair_warning(rows_table->shape, i) + " (first at " + file + ":" +
-           std::to_string(pos) + ")");
-    }
+    if (b->repaired().empty()) continue;
+    std::vector<std::string> warnings;
+    b->new_repair_warnings(rows_table->warned, warnings);
+    for (const std::string& w : warnings)
+      warn(w + " (first at " + file + ":" + std::to_string(pos) + ")");
   }
   if (!has_before) {
     emit(after, RowOp::upsert, {});
