@@ -18,7 +18,7 @@ void write_txns(Client& c, const std::string& table, int first, int last, int pa
   for (int j = first; j < last; ++j) {
     const int lo = j * kRowsPerTxn + 1, hi = lo + kRowsPerTxn - 1;
     c.exec("INSERT INTO " + table + " SELECT seq, " + std::to_string(j) + ", REPEAT('x', " +
-           std::to_string(pad) + ") FROM seq_" + std::to_string(lo) + "_to_" + std::to_string(hi));
+           std::to_string(pad) + ") FROM " + seq_from(lo, hi));
   }
 }
 
@@ -44,8 +44,8 @@ TEST_CASE("tail --output: a torn last line is cut before appending, and whole li
   write_file(out, kept + torn);
 
   RunResult r = dumpr({"tail", "--no-defaults", "--socket", sbx.socket(), "--user", "dumpr",
-                       "--password=dumpr", "--database", "outfile_db", "--from", ckpt, "--output", out,
-                       "--until-end"});
+                       "--password=dumpr", "--database", "outfile_db", "--from", ckpt, "--output",
+                       out, "--until-end"});
   INFO(describe(r));
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.empty());  // nothing on stdout
