@@ -489,7 +489,7 @@ inline std::string bytes_value(Rng& r, std::size_t max_bytes, bool big_ok) {
       chance(r, 0.6)
           ? uni(r, 0, static_cast<std::int64_t>(std::min<std::size_t>(max_bytes, 16)))
           : uni(r, 0, static_cast<std::int64_t>(std::min<std::size_t>(max_bytes + 2, 3000))));
-  if (big_ok && chance(r, 0.05)) n = static_cast<std::size_t>(uni(r, 20000, 1000000));
+  if (big_ok && chance(r, 0.05)) n = static_cast<std::size_t>(uni(r, 20000, 400000));
   std::string s;
   if (n > 5000) {
     std::string unit;
@@ -1235,7 +1235,8 @@ inline std::optional<Column> random_generated(Rng& r, const std::string& name,
   for (const auto& c : cols) {
     if (!c.generated.empty()) continue;
     if (c.type == Type::Int) ints.push_back(&c);
-    if (c.type == Type::Text && !c.blob) texts.push_back(&c);
+    if (c.type == Type::Text && !c.blob && !c.fixed)
+      texts.push_back(&c);  // CHAR: refused (padding)
   }
   Column g;
   g.name = name;
