@@ -36,7 +36,7 @@ using dumpr_live::TempDir;
 
 namespace {
 
-constexpr std::uint64_t kCiSeeds = 16;
+constexpr std::uint64_t kCiSeeds = 24;
 
 struct Mode {
   std::string metadata, image;
@@ -125,6 +125,8 @@ class Writer {
     c_.exec(sql);
   }
   void comment(const std::string& text) { log_ += "-- " + text + "\n"; }
+  // A statement run elsewhere (as root), logged so that the file replays the whole run.
+  void logged(const std::string& sql) { log_ += sql + ";\n"; }
   std::vector<dumpr_live::Row> query(const std::string& sql) { return c_.query(sql); }
   std::string scalar(const std::string& sql) { return c_.scalar(sql); }
   const std::string& log() const { return log_; }
@@ -259,9 +261,9 @@ bool truncate_enabled() {
   return !e || std::string(e) != "0";
 }
 
-// Transactions: single statements, or BEGIN ... COMMIT (or ROLLBACK) of 2 to 6; TRUNCATE now
-// and then (it commits on its own).
-// Returns the tables it truncated or dropped.
+// Transactions: single statements, or BEGIN ... COMMIT (or ROLLBACK) of 2 to 6; now and then
+// TRUNCATE, DROP TABLE and CREATE again (each commits on its own), FLUSH BINARY LOGS. Returns the
+// tables it truncated or dropped.
 std::set<std::string> workload(Rng& r, Writer& w, const std::vector<Table>& tables) {
   std::set<std::string> emptied;
   for (int tx = 0, n = static_cast<int>(uni(r, 15, 35)); tx < n; ++tx) {
@@ -312,7 +314,6 @@ bool same_json(const std::string& a, const std::string& b) {
   return ca && cb && *ca == *cb;
 }
 
-// Applies tuples by the consumer rules above; breaches of those rules go to `issues`.
 std::string clip(const std::string& s, std::size_t n = 240) {
   return s.size() > n ? s.substr(0, n) + "... (" + std::to_string(s.size()) + " bytes)" : s;
 }
@@ -331,6 +332,7 @@ std::string id_from_content(const Table& table, const std::string& id, const Con
   return out + "]";
 }
 
+// Applies tuples by the consumer rules above; breaches of those rules go to `issues`.
 void replay(State& s, const std::vector<RawTuple>& ts, const std::vector<Table>& tables,
             std::vector<std::pair<std::string, std::string>>& issues) {
   struct Deleted {
@@ -569,16 +571,23 @@ std::string rerun_command(std::uint64_t seed, const Mode& m) {
          " DUMPR_RANDOM_MODE=" + m.label() + " build/dumpr_live_tests -tc='random differential*')";
 }
 
-Outcome run_one(DiffSandbox& sbx, std::uint64_t seed, const Mode& mode,
-                const std::vector<Table>& tables, std::string& files) {
+// What one run leaves for a failure report.
+struct RunFiles {
+  RunResult load0, tail, load1;
+};
+
+void run_steps(DiffSandbox& sbx, std::uint64_t seed, const Mode& mode,
+               const std::vector<Table>& tables, Writer& w, RunFiles& f, Outcome& o) {
   const std::string db = "dumpr_random";
   const auto names = table_names(tables);
-  Outcome o;
-  GlobalSetting meta(sbx.socket(), "binlog_row_metadata", mode.metadata);
   {
     Client admin(sbx.socket());
-    admin.exec("DROP DATABASE IF EXISTS " + db);
-    admin.exec("CREATE DATABASE " + db + " CHARACTER SET utf8mb4");
+    w.logged("SET GLOBAL binlog_row_metadata = '" + mode.metadata + "'");
+    for (std::string sql :
+         {"DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db + " CHARACTER SET utf8mb4"}) {
+      w.logged(sql);
+      admin.exec(sql);
+    }
     // A fresh binlog file: the server scans the current one from its start to find a GTID
     // position (BINLOG_GTID_POS, in every load), and the big values make it grow fast. On the
     // private sandbox, the old files go too.
@@ -589,9 +598,7 @@ Outcome run_one(DiffSandbox& sbx, std::uint64_t seed, const Mode& mode,
         admin.exec("PURGE BINARY LOGS TO '" + *logs.back()[0] + "'");
     }
   }
-  Writer w(sbx.socket(), db);
-  w.comment("seed " + std::to_string(seed) + ", binlog_row_metadata=" + mode.metadata +
-            ", binlog_row_image=" + mode.image);
+  w.exec("USE " + db);
   w.exec("SET SESSION sql_mode = '', time_zone = '-03:00', innodb_strict_mode = 0");
   for (const auto& t : tables) w.exec(t.create_sql());
   Rng fill_rng(seed * 0x9E3779B97F4A7C15ull + 1);
@@ -602,56 +609,74 @@ Outcome run_one(DiffSandbox& sbx, std::uint64_t seed, const Mode& mode,
   TempDir dir;
   std::vector<std::string> args = {"--checkpoint", dir / "c.json"};
   args.insert(args.end(), names.begin(), names.end());
-  RunResult load0 = run_dumpr("load", sbx.socket(), db, args);
-  if (load0.exit_code != 0) {
-    o.problem = "load --checkpoint: " + dumpr_live::describe(load0);
-    return o;
+  f.load0 = run_dumpr("load", sbx.socket(), db, args);
+  if (f.load0.exit_code != 0) {
+    o.problem = "load --checkpoint: " + dumpr_live::describe(f.load0);
+    return;
   }
-  check_against_server(reader, tables, load0.out, "(b) first load vs server", o.findings);
+  check_against_server(reader, tables, f.load0.out, "(b) first load vs server", o.findings);
 
-  w.comment("the checkpoint: dumpr load --checkpoint");
+  w.comment("here: dumpr load --checkpoint c.json " + db + " (the tail starts from it)");
   w.exec("SET SESSION binlog_row_image = '" + mode.image + "'");
   Rng work_rng(seed * 0x9E3779B97F4A7C15ull + 2);
   const std::set<std::string> emptied = workload(work_rng, w, tables);
+  w.comment("here: dumpr tail --from c.json --until-end, and dumpr load");
 
-  RunResult tail = run_dumpr("tail", sbx.socket(), db, {"--from", dir / "c.json", "--until-end"});
-  RunResult load1 = run_dumpr("load", sbx.socket(), db, names);
-  if (load1.exit_code != 0) {
-    o.problem = "final load: " + dumpr_live::describe(load1);
-    return o;
+  f.tail = run_dumpr("tail", sbx.socket(), db, {"--from", dir / "c.json", "--until-end"});
+  f.load1 = run_dumpr("load", sbx.socket(), db, names);
+  if (f.load1.exit_code != 0) {
+    o.problem = "final load: " + dumpr_live::describe(f.load1);
+    return;
   }
-  check_against_server(reader, tables, load1.out, "(b) final load vs server", o.findings);
-  if (tail.exit_code != 0) {
-    o.problem = "tail: " + dumpr_live::describe(tail);
-  } else {
-    State s = state_of(names, split_tuples(load0.out));
-    auto changes = split_tuples(tail.out);
-    o.changes = changes.size();
-    for (const auto& t : emptied) {
-      bool seen = false;
-      for (const auto& c : changes) seen = seen || (c.op == "truncate" && c.table == t);
-      if (!seen)
-        o.issues.emplace_back("TRUNCATE or DROP TABLE in the window, and no truncate tuple", t);
-    }
-    replay(s, changes, tables, o.issues);
-    State final_state = state_of(names, split_tuples(load1.out));
-    for (const auto& [t, rows] : final_state) o.rows += rows.size();
-    compare_states(tables, final_state, s, o.findings);
+  check_against_server(reader, tables, f.load1.out, "(b) final load vs server", o.findings);
+  if (f.tail.exit_code != 0) {
+    o.problem = "tail: " + dumpr_live::describe(f.tail);
+    return;
   }
+  State s = state_of(names, split_tuples(f.load0.out));
+  auto changes = split_tuples(f.tail.out);
+  o.changes = changes.size();
+  for (const auto& t : emptied) {
+    bool seen = false;
+    for (const auto& c : changes) seen = seen || (c.op == "truncate" && c.table == t);
+    if (!seen)
+      o.issues.emplace_back("TRUNCATE or DROP TABLE in the window, and no truncate tuple", t);
+  }
+  replay(s, changes, tables, o.issues);
+  State final_state = state_of(names, split_tuples(f.load1.out));
+  for (const auto& [t, rows] : final_state) o.rows += rows.size();
+  compare_states(tables, final_state, s, o.findings);
+  Client admin(sbx.socket());
+  admin.exec("DROP DATABASE IF EXISTS " + db);
+}
 
+// One seed under one mode; a failed run leaves its files (every statement, dumpr's outputs) in
+// out_dir(), named in `files`.
+Outcome run_one(DiffSandbox& sbx, std::uint64_t seed, const Mode& mode,
+                const std::vector<Table>& tables, std::string& files) {
+  Outcome o;
+  RunFiles f;
+  std::optional<Writer> w;
+  try {
+    GlobalSetting meta(sbx.socket(), "binlog_row_metadata", mode.metadata);
+    w.emplace(sbx.socket(), "");
+    w->comment("seed " + std::to_string(seed) + ", binlog_row_metadata=" + mode.metadata +
+               ", binlog_row_image=" + mode.image);
+    run_steps(sbx, seed, mode, tables, *w, f, o);
+  } catch (const std::exception& e) {
+    o.problem = std::string("exception: ") + e.what();
+  }
   if (!o.findings.empty() || !o.problem.empty() || !o.issues.empty()) {
     std::filesystem::create_directories(out_dir());
     std::string base =
         out_dir() + "/seed-" + std::to_string(seed) + "-" + mode.metadata + "-" + mode.image;
-    dumpr_live::write_file(base + ".sql", w.log());
-    dumpr_live::write_file(base + ".load0.jsonl", load0.out);
-    dumpr_live::write_file(base + ".tail.jsonl", tail.out);
-    dumpr_live::write_file(base + ".tail.err", tail.err);
-    dumpr_live::write_file(base + ".load1.jsonl", load1.out);
+    dumpr_live::write_file(base + ".sql", w ? w->log() : "");
+    dumpr_live::write_file(base + ".load0.jsonl", f.load0.out);
+    dumpr_live::write_file(base + ".tail.jsonl", f.tail.out);
+    dumpr_live::write_file(base + ".tail.err", f.tail.err);
+    dumpr_live::write_file(base + ".load1.jsonl", f.load1.out);
     files = base + ".{sql,load0.jsonl,tail.jsonl,tail.err,load1.jsonl}";
   }
-  Client admin(sbx.socket());
-  admin.exec("DROP DATABASE IF EXISTS " + db);
   return o;
 }
 
@@ -690,6 +715,8 @@ TEST_CASE(
   DiffSandbox& sbx = diff_sandbox();
   const auto seeds = seeds_to_run();
   const auto modes = modes_to_run();
+  REQUIRE_MESSAGE(!seeds.empty(), "no seeds to run (DUMPR_RANDOM_SEEDS=0?)");
+  REQUIRE(!modes.empty());
   GlobalSetting zone(sbx.socket(), "time_zone", "+05:30");
   MESSAGE("random differential: " << seeds.size() << " seeds from " << seeds.front() << ", "
                                   << modes.size() << " modes");
@@ -701,12 +728,7 @@ TEST_CASE(
     const auto tables = make_schema(seed);
     for (const auto& mode : modes) {
       std::string files;
-      Outcome o;
-      try {
-        o = run_one(sbx, seed, mode, tables, files);
-      } catch (const std::exception& e) {
-        o.problem = std::string("exception: ") + e.what();
-      }
+      const Outcome o = run_one(sbx, seed, mode, tables, files);
       ++runs;
       rows += o.rows;
       changes += o.changes;
