@@ -91,9 +91,21 @@ bool put_server_text(JsonOut& out, const Column& col, const ValueOptions& opt, c
         put_double(out, d);
       return true;
     }
-    case Kind::decimal:
-      put_decimal(out, std::string_view(s, n));
+    case Kind::decimal: {
+      // ZEROFILL pads the integer part too ("000012.50"); the binlog's value has no padding.
+      const std::size_t sign = n > 0 && s[0] == '-' ? 1 : 0;
+      std::size_t i = sign;
+      while (i + 1 < n && s[i] == '0' && s[i + 1] != '.') ++i;
+      if (i == sign) {
+        put_decimal(out, std::string_view(s, n));
+      } else {
+        out.put('"');
+        if (sign) out.put('-');
+        out.put(std::string_view(s + i, n - i));
+        out.put('"');
+      }
       return true;
+    }
     case Kind::date: {
       DateTimeParts p = parse_datetime(s, n);
       put_date(out, opt, p.year, p.month, p.day);

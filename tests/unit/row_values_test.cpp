@@ -184,6 +184,13 @@ TEST_CASE("ZEROFILL integers lose their padding") {
   CHECK(text_value(col(Kind::unsigned_int), "00042") == "42");
   CHECK(text_value(col(Kind::unsigned_int), "0000") == "0");
   CHECK(text_value(col(Kind::signed_int), "-7") == "-7");
+  // DECIMAL ZEROFILL pads the integer part; the binlog's value (and so tail) has no padding.
+  CHECK(text_value(col(Kind::decimal), "000012.50") == "\"12.50\"");
+  CHECK(text_value(col(Kind::decimal), "0000.0000") == "\"0.0000\"");
+  CHECK(text_value(col(Kind::decimal), "00042") == "\"42\"");
+  CHECK(text_value(col(Kind::decimal), "0") == "\"0\"");
+  CHECK(text_value(col(Kind::decimal), "-0.5") == "\"-0.5\"");
+  CHECK(text_value(col(Kind::decimal), "12.50") == "\"12.50\"");
 }
 
 TEST_CASE("the validating escaper agrees byte for byte with validate-then-escape") {
