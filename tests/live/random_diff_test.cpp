@@ -380,8 +380,28 @@ void replay(State& s, const std::vector<RawTuple>& ts, const std::vector<Table>&
       } else if (auto it = rows.find(t.id); it != rows.end()) {
         base = it->second;
       } else {
-        note("a partial upsert of an id the consumer does not hold, without moved_from",
-             t.table + " " + t.id + ": " + clip(t.content, 200));
+        // Say which of the known causes it looks like: a key change (right after a delete), or
+        // a new row whose columns were not all logged (only VIRTUAL ones, or others).
+        const RawTuple* prev = &t == &ts.front() ? nullptr : &t - 1;
+        std::string missing;
+        bool only_virtual = true;
+        for (const auto& table : tables)
+          if (table.name == t.table)
+            for (const auto& col : table.columns)
+              if (!c.count(col.name)) {
+                missing += (missing.empty() ? "" : ", ") + col.name;
+                only_virtual = only_virtual && !col.generated.empty() && !col.stored;
+              }
+        const char* kind =
+            prev && prev->op == "delete" && prev->table == t.table
+                ? "a key change without moved_from (a partial upsert of a new id right after a "
+                  "delete)"
+            : only_virtual
+                ? "a new row without its VIRTUAL columns (a partial upsert of an id the consumer "
+                  "does not hold)"
+                : "a new row without some of its columns (a partial upsert of an id the consumer "
+                  "does not hold)";
+        note(kind, t.table + " " + t.id + " lacks " + missing + ": " + clip(t.content, 200));
       }
       for (auto& [k, v] : c) base[k] = v;
       rows[t.id] = std::move(base);
