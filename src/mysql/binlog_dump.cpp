@@ -84,6 +84,9 @@ struct BinlogDump::Reader {
   struct Packet {
     std::vector<std::uint8_t> bytes;
     std::uint32_t body_crc = 0;  // CRC-32 of all but the last four bytes
+    // An event larger than the queue is not copied: it is lent from libmariadb's buffer, and the
+    // reader reads nothing more until the caller gives it back (its next call to next()).
+    std::span<const std::uint8_t> lent;
   };
   std::deque<Packet> queue;                      // received events, oldest first
   std::vector<std::vector<std::uint8_t>> spare;  // buffers to reuse
@@ -96,6 +99,7 @@ struct BinlogDump::Reader {
   bool reader_waiting = false, caller_waiting = false;
   std::vector<std::uint8_t> handed_out;  // the event next() returned last
   std::uint32_t handed_out_crc = 0;
+  bool lent_out = false;  // the event next() returned last is lent: the reader waits for it
   std::thread thread;
   int fd = -1;  // a duplicate of the connection's socket, for the caller's thread
 
@@ -133,6 +137,23 @@ struct BinlogDump::Reader {
           reader_waiting = false;
         }
         if (stopping) return;
+        if (bytes->size() > kQueueBytes) {
+          // A huge event (a 64 MiB BLOB row): no copy of it. Wait until the caller has taken
+          // everything before it, lend it, and read on only once it is given back.
+          reader_waiting = true;
+          has_room.wait(lock, [&] { return stopping || queue.empty(); });
+          if (stopping) return;
+          lock.unlock();
+          const std::uint32_t crc = binlog::crc32(binlog::Bytes(*bytes).first(bytes->size() - 4));
+          lock.lock();
+          queue.push_back(Packet{{}, crc, *bytes});
+          lent_out = true;
+          if (caller_waiting) has_event.notify_one();
+          has_room.wait(lock, [&] { return stopping || !lent_out; });
+          reader_waiting = false;
+          if (stopping) return;
+          continue;
+        }
         if (!spare.empty()) {
           buf = std::move(spare.back());
           spare.pop_back();
@@ -178,6 +199,10 @@ BinlogDump::~BinlogDump() {
 Result<std::span<const std::uint8_t>> BinlogDump::next() {
   Reader& r = *r_;
   std::unique_lock lock(r.mu);
+  if (r.lent_out && r.queue.empty()) {  // the lent event is back: the reader may read on
+    r.lent_out = false;
+    r.has_room.notify_one();
+  }
   if (r.handed_out.capacity() > (1u << 20))
     r.handed_out = {};  // a rare large event: its buffer is not kept
   else if (!r.handed_out.empty())
@@ -187,6 +212,12 @@ Result<std::span<const std::uint8_t>> BinlogDump::next() {
     r.caller_waiting = true;
     r.has_event.wait(lock, [&] { return !r.queue.empty() || r.finished; });
     r.caller_waiting = false;
+  }
+  if (!r.queue.empty() && !r.queue.front().lent.empty()) {
+    const std::span<const std::uint8_t> lent = r.queue.front().lent;
+    r.handed_out_crc = r.queue.front().body_crc;
+    r.queue.pop_front();
+    return lent;
   }
   if (!r.queue.empty()) {
     r.handed_out = std::move(r.queue.front().bytes);

@@ -31,6 +31,16 @@ class JsonOut {
   ~JsonOut() { delete[] data_; }
 
   void clear() { size_ = 0; }
+  // clear(), and gives back a buffer grown past `keep` bytes (by a rare huge row), so that its
+  // pages do not stay resident while the next huge row grows another buffer.
+  void clear_and_trim(std::size_t keep = std::size_t{8} << 20) {
+    size_ = 0;
+    if (cap_ > keep) {
+      delete[] data_;
+      data_ = nullptr;
+      cap_ = 0;
+    }
+  }
   void swap(JsonOut& o) noexcept {
     std::swap(data_, o.data_);
     std::swap(size_, o.size_);

@@ -99,7 +99,8 @@ void TableShape::prepare() {
 
 void TupleBuilder::start(const TableShape& shape) {
   shape_ = &shape;
-  content_.clear();
+  content_.clear_and_trim();
+  line_.clear_and_trim();  // the last row's line, given out and done with
   first_ = true;
   values_ = 0;
   repaired_.clear();

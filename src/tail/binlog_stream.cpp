@@ -243,7 +243,7 @@ struct BinlogStream::Impl {
     Out& o = outq[out_size++];
     o.kind = kind;
     o.table = nullptr;
-    o.line.clear();
+    o.line.clear_and_trim();
     return o;
   }
 
@@ -1017,6 +1017,13 @@ void BinlogStream::Impl::rollback_to(std::string_view name) {
 }
 
 Status BinlogStream::Impl::decode_next_row() {
+  // The held tuple is not its transaction's last: this row follows it. Give it out first, and
+  // decode this row on the next call, so a huge held row is written (and its buffer freed)
+  // before this one's grows.
+  if (has_held && savepoints.empty() && skip_tuples == 0) {
+    release(txn_file, txn_pos);
+    return {};
+  }
   const auto* rows_ev = event.as<binlog::RowsEvent>();
   const bool has_before = rows_ev->has_before(), has_after = rows_ev->has_after();
   if (has_before) before.start(rows_table->shape);
@@ -1178,6 +1185,9 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
 
 Result<const TailEvent*> BinlogStream::next() {
   Impl& s = *impl_;
+  // The event returned last is done with: a huge row's buffer goes now, not when its slot is
+  // reused, so it is not resident while the next huge row is decoded.
+  if (s.out_head > 0) s.outq[s.out_head - 1].line.clear_and_trim();
   while (s.out_head == s.out_size) {
     s.out_head = s.out_size = 0;
     if (s.ended) {

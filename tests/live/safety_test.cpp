@@ -48,7 +48,8 @@ TEST_CASE("one process per checkpoint: a second tail, load or position exits 2 n
 
   // The second consumer (a cron run, a manual one) would advance the checkpoint past rows the
   // first never wrote: it is refused before it reads anything.
-  sql.exec("INSERT INTO dumpr_t_lock.t SELECT seq FROM " + seq_from(2, 101));
+  sql.exec("INSERT INTO dumpr_t_lock.t SELECT seq FROM " +
+           std::string(server_is_mysql() ? "" : "dumpr_t_lock.") + seq_from(2, 101));
   RunResult second = run("tail", db.name(), {"--from", pos, "--until-end"});
   CHECK_MESSAGE(second.exit_code == 2, describe(second));
   CHECK(second.out.empty());
