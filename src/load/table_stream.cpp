@@ -164,9 +164,13 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
   for (unsigned i = 0; i < n; ++i) {
     row::Column c = mysql::column_from_field(fields[i]);
     if (i) select += ", ";
-    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit.
+    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit. DOUBLE(M,D)
+    // is printed rounded to D digits, not as stored (the binlog has the stored double): times one
+    // it is a plain DOUBLE, printed whole (and -0 stays -0).
     if (c.kind == row::Kind::float32)
       select += "(" + mysql::quote_ident(c.name) + " + 0e0)";
+    else if (c.kind == row::Kind::float64 && fields[i].decimals < 31)  // NOT_FIXED_DEC
+      select += "(" + mysql::quote_ident(c.name) + " * 1e0)";
     else
       select += mysql::quote_ident(c.name);
     t.shape.columns.push_back(std::move(c));
