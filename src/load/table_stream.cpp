@@ -208,9 +208,10 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
   for (unsigned i = 0; i < n; ++i) {
     row::Column c = mysql::column_from_field(fields[i]);
     if (i) select += ", ";
-    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit.
+    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit. Times one,
+    // not plus zero: -0 + 0 is +0, and MySQL keeps a FLOAT's negative zero (MariaDB stores 0).
     if (c.kind == row::Kind::float32)
-      select += "(" + mysql::quote_ident(c.name) + " + 0e0)";
+      select += "(" + mysql::quote_ident(c.name) + " * 1e0)";
     else
       select += mysql::quote_ident(c.name);
     t.shape.columns.push_back(std::move(c));
