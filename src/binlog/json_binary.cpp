@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 
@@ -155,6 +156,7 @@ class JsonDecoder {
         if (!r.ok()) return false;
         double d;
         std::memcpy(&d, &u, 8);
+        if (!std::isfinite(d)) return false;  // JSON has no NaN or infinity; MySQL stores none
         put_double(d);
         return true;
       }
@@ -190,17 +192,64 @@ class JsonDecoder {
     }
   }
 
-  // MySQL prints doubles with the shortest round-trip digits; an integral value keeps ".0" so it
-  // reads back as a double (Json_wrapper, my_gcvt with the "%.17g" round-trip rule).
+  // A double as MySQL's JSON text has it, byte for byte (what load reads from the server).
+  // sql-common/json_dom.cc (wrapper_to_string, J_DOUBLE) prints it with
+  // my_gcvt(d, MY_GCVT_ARG_DOUBLE, MY_GCVT_MAX_FIELD_WIDTH) and adds ".0" when the text has
+  // neither '.' nor 'e'. MY_GCVT_MAX_FIELD_WIDTH is DBL_DIG + 4 + max(5, MAX_DECPT_FOR_F_FORMAT)
+  // = 34 characters (33 after a '-'), so in strings/dtoa.cc my_gcvt's dtoa(mode 4, 34 digits)
+  // returns the shortest digits that read back as d (the same digits std::to_chars finds) and
+  // none is ever cut. Its choice of layout then reduces to: with digits d1..dn and the decimal
+  // point after position p (d = 0.d1..dn * 10^p; p = 1 for zero),
+  //   -14 <= p <= 15, or p < n:  positional: "0.000ddd" (p <= 0), "dd.ddd" (0 < p < n),
+  //                              "ddd000" then ".0" (n <= p <= 15)
+  //   otherwise:                 "d.ddde-N" / "d.dddeN": no '+', no leading zeros in N,
+  //                              no '.' for one digit ("1e15", "5e-324")
+  // A negative zero keeps its sign ("-0.0").
   void put_double(double d) {
-    char buf[40];
-    auto res = std::to_chars(buf, buf + sizeof buf, d);
-    std::size_t n = static_cast<std::size_t>(res.ptr - buf);
-    bool plain = true;
-    for (std::size_t i = 0; i < n; ++i)
-      if (buf[i] == '.' || buf[i] == 'e' || buf[i] == 'n' || buf[i] == 'i') plain = false;
-    put_chars(out_, buf, n);
-    if (plain) out_.put(std::string_view(".0"));
+    char sci[40];
+    const auto res = std::to_chars(sci, sci + sizeof sci, d, std::chars_format::scientific);
+    const char* p = sci;
+    const char* const end = res.ptr;
+    char text[48];
+    char* o = text;
+    if (*p == '-') *o++ = *p++;
+    char digits[20];
+    int n = 0;
+    for (; p < end && *p != 'e'; ++p)
+      if (*p != '.') digits[n++] = *p;
+    int exp10 = 0;
+    if (p < end) {
+      ++p;  // 'e'
+      if (*p == '+') ++p;
+      std::from_chars(p, end, exp10);
+    }
+    const int point = exp10 + 1;
+    if (point >= -14 && (point <= 15 || point < n)) {
+      if (point <= 0) {
+        *o++ = '0';
+        *o++ = '.';
+        for (int i = point; i < 0; ++i) *o++ = '0';
+        o = std::copy(digits, digits + n, o);
+      } else if (point < n) {
+        o = std::copy(digits, digits + point, o);
+        *o++ = '.';
+        o = std::copy(digits + point, digits + n, o);
+      } else {
+        o = std::copy(digits, digits + n, o);
+        for (int i = n; i < point; ++i) *o++ = '0';
+        *o++ = '.';
+        *o++ = '0';
+      }
+    } else {
+      *o++ = digits[0];
+      if (n > 1) {
+        *o++ = '.';
+        o = std::copy(digits + 1, digits + n, o);
+      }
+      *o++ = 'e';
+      o = std::to_chars(o, text + sizeof text, exp10).ptr;
+    }
+    put_chars(out_, text, static_cast<std::size_t>(o - text));
   }
 
   // Variable-length length: 7 bits a byte, least significant first, high bit = more (at most 5

@@ -15,8 +15,9 @@
 //   string  ::= data-length (variable: 7 bits a byte, high bit = more) utf8mb4 bytes
 //   opaque  ::= field-type data-length bytes (DECIMAL, DATE, TIME, DATETIME, TIMESTAMP, other)
 //
-// The text is written as MySQL prints JSON (Json_wrapper::to_string): doubles as the shortest
-// round-trip text with ".0" added when integral ("1.0", "1e300" kept as std::to_chars gives it),
+// The text is written as MySQL prints JSON (Json_wrapper::to_string): doubles as its my_gcvt
+// writes them, byte for byte (the shortest round-trip digits, positional from 1e-15 to below
+// 1e15, else "1.5e20" / "5e-324"; ".0" added when integral: "1.0", "100000000000000.0"),
 // DECIMAL as a number, DATE "2015-01-15", TIME "23:24:25.000000", DATETIME/TIMESTAMP
 // "2015-01-15 23:24:25.000000", other opaque values "base64:typeNN:...".
 #pragma once

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <system_error>
 
 #include "load/key_ranges.hpp"
@@ -25,10 +26,15 @@ using load::LoadTable;
 
 namespace {
 
-// --jobs N: how long the lock that gives all connections one snapshot may wait. Under FLUSH
-// TABLES WITH READ LOCK every writer waits with it (a long-running statement makes it wait),
-// so this is short; BACKUP STAGE BLOCK_COMMIT only waits for commits already under way.
+// How long a lock that ties the snapshot to its binlog position may wait: MySQL's global read
+// lock (one connection or --jobs N) and MariaDB's BACKUP STAGE (--jobs N). Under FLUSH TABLES
+// WITH READ LOCK every writer waits with it (a long-running statement or a LOCK TABLES ... WRITE
+// makes it wait), so this is short; BACKUP STAGE BLOCK_COMMIT only waits for commits already
+// under way.
 constexpr unsigned kLockWaitSeconds = 3;
+// MySQL without the global read lock: how long the transactions that are between their binlog
+// write and their commit when the position is read may take to finish committing.
+constexpr unsigned kCommitWaitSeconds = 30;
 // About this much output per key range: a worker can buffer its chunk whole while the consumer
 // drains the others (ParallelReader queues 2 MiB per worker), so the workers run side by side.
 constexpr double kChunkBytes = 1 << 20;
@@ -65,6 +71,40 @@ Result<Position> snapshot_position(mysql::Connection& c) {
   return p;
 }
 
+// Why a lock statement failed, worded from its error before anything else runs on `c`; `what`
+// names the lock and what it is for. A missing privilege is a privilege error, with its GRANT.
+Error lock_failure(mysql::Connection& c, const Status& failed, const std::string& what) {
+  const unsigned err = mysql_errno(c.get());
+  if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR || failed.error().kind == ErrorKind::privilege) {
+    Error e = mysql::privilege_error(c, what, "RELOAD ON *.*");
+    if (e.message.ends_with(';')) e.message.pop_back();  // more follows it
+    return e;
+  }
+  if (err == ER_LOCK_WAIT_TIMEOUT)
+    return Error{ErrorKind::server_config,
+                 what + " was not granted within " + std::to_string(kLockWaitSeconds) +
+                     " s: a long-running statement, a LOCK TABLES or another backup holds it "
+                     "(try again later)"};
+  return Error{failed.error().kind, what + " failed: " + failed.error().message};
+}
+
+// @@GLOBAL.gtid_owned ("uuid:5#12,uuid:tag:7#13": each GTID with the thread that owns it) as a
+// GTID set ("uuid:5,uuid:tag:7").
+std::string owned_gtid_set(std::string_view owned) {
+  std::string set;
+  while (!owned.empty()) {
+    const std::size_t comma = owned.find(',');
+    std::string_view item = owned.substr(0, comma);
+    owned = comma == std::string_view::npos ? std::string_view() : owned.substr(comma + 1);
+    item = item.substr(0, item.find('#'));
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\n')) item.remove_prefix(1);
+    if (item.empty()) continue;
+    if (!set.empty()) set += ',';
+    set += item;
+  }
+  return set;
+}
+
 // How many key ranges for a table: at least one per job, else about kChunkBytes of output each
 // (its row estimate times a line's estimated length), at most kMaxChunksPerTable.
 std::uint64_t range_count(const LoadTable& t, unsigned jobs) {
@@ -89,6 +129,9 @@ struct TableStream::Impl {
   mysql::Connection conn;  // settings and tables; the snapshot's when it is read on one connection
   std::vector<LoadTable> tables;
   Position position;
+  // MySQL: why the global read lock could not be had, once --jobs N failed to get it (and said
+  // so): the one connection then does not wait for it again.
+  std::optional<Error> lock_refused;
 
   std::size_t current = 0;
   bool done = false;
@@ -105,6 +148,7 @@ struct TableStream::Impl {
   Status setup_session(mysql::Connection& c);
   Status resolve_table(const std::string& name);
   Status open_snapshot();
+  Status open_snapshot_unlocked(const Error& why);
   Result<std::vector<mysql::Connection>> open_shared_snapshot(unsigned jobs);
   Result<std::vector<load::Chunk>> plan_chunks(mysql::Connection& c, unsigned jobs);
   Result<const RowView*> next();
@@ -164,12 +208,12 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
   for (unsigned i = 0; i < n; ++i) {
     row::Column c = mysql::column_from_field(fields[i]);
     if (i) select += ", ";
-    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit. DOUBLE(M,D)
-    // is printed rounded to D digits, not as stored (the binlog has the stored double): times one
-    // it is a plain DOUBLE, printed whole (and -0 stays -0).
-    if (c.kind == row::Kind::float32)
-      select += "(" + mysql::quote_ident(c.name) + " + 0e0)";
-    else if (c.kind == row::Kind::float64 && fields[i].decimals < 31)  // NOT_FIXED_DEC
+    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit. Times one,
+    // not plus zero: -0 + 0 is +0, and MySQL keeps a FLOAT's negative zero (MariaDB stores 0).
+    // DOUBLE(M,D) is printed rounded to D digits, not as stored (the binlog has the stored
+    // double): times one it is a plain DOUBLE, printed whole.
+    if (c.kind == row::Kind::float32 ||
+        (c.kind == row::Kind::float64 && fields[i].decimals < 31))  // 31: NOT_FIXED_DEC
       select += "(" + mysql::quote_ident(c.name) + " * 1e0)";
     else
       select += mysql::quote_ident(c.name);
@@ -252,23 +296,80 @@ Status TableStream::Impl::open_snapshot() {
     position.gtid = mysql::gtid_at(conn, position.file, position.position);
     return {};
   }
-  // MySQL: hold a global read lock only while the snapshot opens and the position is read.
-  if (conn.exec("FLUSH TABLES WITH READ LOCK")) {
-    Status s = conn.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT");
-    auto pos = s ? mysql::current_position(conn) : Result<Position>(s.error());
-    Status unlock = conn.exec("UNLOCK TABLES");
-    if (!pos) return pos.take_error();
-    DUMPR_TRY(unlock);
-    position = std::move(pos.value());
-    return {};
+  // MySQL ties no binlog position to a snapshot, and a transaction is in the binlog before its
+  // commit shows (binlog group commit: flush to the binlog, sync, then the engines' commit,
+  // sql/binlog.cc ordered_commit): the position read beside the snapshot is exact only while
+  // commits are held back. So a global read lock, held while the snapshot opens and the
+  // position is read; it waits at most kLockWaitSeconds, as every writer waits behind it.
+  std::optional<Error> why = lock_refused;
+  if (!why) {
+    DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = " + std::to_string(kLockWaitSeconds)));
+    Status locked = conn.exec("FLUSH TABLES WITH READ LOCK");
+    if (locked) {
+      Status s = conn.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT");
+      auto pos = s ? mysql::current_position(conn) : Result<Position>(s.error());
+      Status unlock = conn.exec("UNLOCK TABLES");
+      if (!pos) return pos.take_error();
+      DUMPR_TRY(unlock);
+      DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+      position = std::move(pos.value());
+      return {};
+    }
+    why = lock_failure(conn, locked,
+                       "the brief global read lock that pins the snapshot's binlog position "
+                       "(FLUSH TABLES WITH READ LOCK)");
+    DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
   }
-  // No lock allowed (RELOAD missing, managed servers): the position before the snapshot.
-  warn(cfg,
-       "could not take the brief global read lock (FLUSH TABLES WITH READ LOCK needs RELOAD); "
-       "using the position read before the snapshot: a later tail repeats some rows, never loses "
-       "one");
+  DUMPR_TRY(open_snapshot_unlocked(*why));
+  warn(cfg, (lock_refused ? std::string("without the global read lock (see above), ")
+                          : why->message + "; ") +
+                "using the position read before the snapshot, once the commits then under way "
+                "had finished: a later tail repeats the transactions committed in between, "
+                "never loses one");
+  return {};
+}
+
+// MySQL without the global read lock (no RELOAD, or not granted in time). The position is read
+// first; then every transaction that owns a GTID is waited for: a transaction owns its GTID from
+// before its binlog write until after its engines' commit (ordered_commit: the flush stage
+// assigns it, the commit stage moves it to gtid_executed after the engine commit), so once they
+// have committed, each transaction before the position is committed and the snapshot opened
+// next holds it. Transactions committed between the position and the snapshot are in both: a
+// tail from the position repeats them. Without GTIDs (gtid_mode not ON) nothing shows which
+// transactions are between their binlog write and their commit, so no position is safe: the
+// load stops and says why.
+Status TableStream::Impl::open_snapshot_unlocked(const Error& why) {
+  auto mode = conn.query("SELECT @@GLOBAL.gtid_mode");
+  if (!mode) return mode.take_error();
+  const std::string gtid_mode = mode->rows.empty() ? "" : mode->rows[0][0].value_or("");
+  if (strcasecmp(gtid_mode.c_str(), "ON") != 0)
+    return Error{why.kind,
+                 why.message +
+                     "; without that lock, load can pin its snapshot's binlog position on MySQL "
+                     "only with gtid_mode=ON (it is " +
+                     gtid_mode +
+                     "): MySQL writes a transaction to the binlog before its commit shows, so a "
+                     "position read beside the snapshot could skip it. Grant RELOAD, end what "
+                     "holds the lock and try again, or turn GTIDs on"};
   auto pos = mysql::current_position(conn);
   if (!pos) return pos.take_error();
+  auto owned = conn.query("SELECT @@GLOBAL.gtid_owned");
+  if (!owned) return owned.take_error();
+  const std::string under_way =
+      owned_gtid_set(owned->rows.empty() ? "" : owned->rows[0][0].value_or(""));
+  if (!under_way.empty()) {
+    auto waited = conn.query("SELECT WAIT_FOR_EXECUTED_GTID_SET(" +
+                             mysql::quote_string(conn.get(), under_way) + ", " +
+                             std::to_string(kCommitWaitSeconds) + ")");
+    if (!waited) return waited.take_error();
+    if (waited->rows.empty() || waited->rows[0][0].value_or("") != "0")
+      return Error{ErrorKind::server_config,
+                   why.message +
+                       "; without that lock, the transactions being committed when "
+                       "the binlog position was read (GTIDs " +
+                       under_way + ") had to finish first and did not within " +
+                       std::to_string(kCommitWaitSeconds) + " s: try again"};
+  }
   position = std::move(pos.value());
   return conn.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT");
 }
@@ -302,26 +403,14 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
   Status locked = conn.exec(backup_stage ? "BACKUP STAGE START" : "FLUSH TABLES WITH READ LOCK");
   if (locked && backup_stage) locked = conn.exec("BACKUP STAGE BLOCK_COMMIT");
   if (!locked) {
-    // Worded from the failed statement's error, before anything else runs on the connection.
-    const unsigned err = mysql_errno(conn.get());
-    std::string msg;
-    if (err == ER_SPECIFIC_ACCESS_DENIED_ERROR || locked.error().kind == ErrorKind::privilege) {
-      msg = mysql::privilege_error(
-                conn,
-                "the brief lock that gives all its connections one snapshot (" + lock_name + ")",
-                "RELOAD ON *.*")
-                .message;
-    } else if (err == ER_LOCK_WAIT_TIMEOUT) {
-      msg = "the brief lock that gives all its connections one snapshot (" + lock_name +
-            ") was not granted within " + std::to_string(kLockWaitSeconds) +
-            " s: a long-running statement or another backup holds it (try again later)";
-    } else {
-      msg = "the brief lock that gives all its connections one snapshot (" + lock_name +
-            ") failed: " + locked.error().message;
-    }
+    Error why = lock_failure(
+        conn, locked,
+        "the brief lock that gives all its connections one snapshot (" + lock_name + ")");
     if (backup_stage) (void)conn.exec("BACKUP STAGE END");  // ends a START that went through
-    warn(cfg, what + " reads on one connection instead: " + msg);
+    warn(cfg, what + " reads on one connection instead: " + why.message);
     DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+    // MySQL's one connection needs the same lock: it does not wait for it a second time.
+    if (!conn.is_mariadb()) lock_refused = std::move(why);
     return std::vector<mysql::Connection>{};
   }
 

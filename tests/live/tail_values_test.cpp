@@ -1,5 +1,9 @@
 // Values through tail equal values through load, type by type; and offline decoding of the
 // server's own binlog file equals the live tail.
+#include <cmath>
+#include <cstring>
+
+#include "live/diff_support.hpp"
 #include "live/tail_support.hpp"
 
 using namespace dumpr_tail;
@@ -216,4 +220,141 @@ TEST_CASE("tail --binlog-file: offline decoding of the server's own binlog equal
     if (live_lines[i] != off_lines[i])
       FAIL("line " << i << " differs\n  live:    " << live_lines[i]
                    << "\n  offline: " << off_lines[i]);
+}
+
+namespace {
+
+// A double to write into a JSON document: spread over the cases of MySQL's printing (positional
+// from 1e-15 to below 1e15, exponent outside; 17 digits; integral values; signs and zeros;
+// subnormals), as "%.17e" so that both servers take it as a double, never as an integer.
+double random_json_double(dumpr_diff::Rng& r) {
+  using dumpr_diff::uni;
+  static const double edges[] = {0.0,
+                                 -0.0,
+                                 1e15,
+                                 1e16,
+                                 1e17,
+                                 1e-15,
+                                 1e-16,
+                                 1e-14,
+                                 5e-324,
+                                 1.7976931348623157e308,
+                                 2.2250738585072014e-308,
+                                 9007199254740993.0,
+                                 0.1,
+                                 100.0,
+                                 123456789012345680000.0,
+                                 999999999999999.9};
+  double d = 0;
+  switch (uni(r, 0, 5)) {
+    case 0:
+    case 1:  // any finite double
+      do {
+        const std::uint64_t bits = r();
+        std::memcpy(&d, &bits, 8);
+      } while (!std::isfinite(d));
+      return d;
+    case 2:  // 1 to 17 digits, scaled around the boundaries of the positional form
+      d = static_cast<double>(uni(r, 1, 99999999999999999)) /
+          std::pow(10.0, static_cast<double>(uni(r, 0, 17)));
+      return d * std::pow(10.0, static_cast<double>(uni(r, -20, 20))) * (uni(r, 0, 1) ? 1 : -1);
+    case 3:  // an integral value
+      return static_cast<double>(uni(r, -(std::int64_t{1} << 60), std::int64_t{1} << 60) >>
+                                 uni(r, 0, 60));
+    case 4:  // a short decimal fraction
+      return static_cast<double>(uni(r, -1000000, 1000000)) /
+             std::pow(10.0, static_cast<double>(uni(r, 1, 8)));
+    default:
+      return edges[uni(r, 0, std::size(edges) - 1)];
+  }
+}
+
+}  // namespace
+
+TEST_CASE("tail: doubles in JSON documents are byte for byte what load gives (random doubles)") {
+  const std::uint64_t seed = dumpr_diff::test_seed("doubles in JSON");
+  dumpr_diff::Rng rng(seed);
+  TestDatabase db("dumpr_t_json_doubles");
+  Client c(server().socket, db.name());
+  c.exec("CREATE TABLE jd (id INT PRIMARY KEY, j JSON)");
+  TempDir dir;
+  const Pos p0 = master_status(c);
+
+  // 200 documents of 15 doubles: an array, or an object of arrays and members.
+  constexpr int kDocs = 200, kPerDoc = 15;
+  std::map<std::string, std::vector<double>> written;
+  std::string sql;
+  for (int id = 1; id <= kDocs; ++id) {
+    std::vector<double>& ds = written[std::to_string(id)];
+    std::string doc = id % 2 ? "[" : "{\"a\": [";
+    for (int k = 0; k < kPerDoc; ++k) {
+      ds.push_back(random_json_double(rng));
+      if (id % 2 == 0 && k == 5)
+        doc += "], \"b\": {\"c\": ";
+      else if (id % 2 == 0 && k > 5)
+        doc += ", \"c" + std::to_string(k) + "\": ";
+      else if (k)
+        doc += ", ";
+      doc += dumpr_diff::fmt("%.17e", ds.back());
+    }
+    doc += id % 2 ? "]" : "}}";
+    sql += std::string(sql.empty() ? "INSERT INTO jd VALUES " : ", ") + "(" + std::to_string(id) +
+           ", '" + doc + "')";
+  }
+  c.exec(sql);
+  c.exec("UPDATE jd SET id = id + 1000 WHERE id % 3 = 0");  // the after image too
+
+  RunResult load = dumpr_load(db.name(), {"jd"});
+  INFO("load: " << describe(load));
+  REQUIRE(load.exit_code == 0);
+  std::map<std::string, std::string> loaded;
+  for (const std::string& line : split_lines(load.out)) {
+    std::string as_tail = line.substr(0, line.size() - 5) +
+                          "{\"ts\":\"\",\"db\":\"\",\"next_file\":\"\",\"next_position\":0}]";
+    Tuple t = parse_tuple(as_tail);
+    loaded[t.id] = object_members(t.content).at(1).second;
+  }
+  REQUIRE(loaded.size() == kDocs);
+
+  write_file(dir / "pos.json", checkpoint_text(p0));
+  RunResult tail = tail_until_end(db.name(), {"--from", dir / "pos.json"});
+  INFO("tail: " << describe(tail));
+  REQUIRE(tail.exit_code == 0);
+  std::map<std::string, std::string> tailed;  // the last image of each id, as the load has it
+  for (const Tuple& t : parse_tuples(tail.out))
+    if (t.op == "upsert") tailed[t.id] = object_members(t.content).at(1).second;
+  REQUIRE(tailed.size() == kDocs + kDocs / 3);
+
+  int compared = 0, differ = 0;
+  for (const auto& [id, want] : loaded) {
+    const auto it = tailed.find(id);
+    REQUIRE_MESSAGE(it != tailed.end(), "tail has no row " << id);
+    const int n = std::stoi(id);
+    const std::vector<double>& ds = written.at(std::to_string(n > 1000 ? n - 1000 : n));
+    // The numbers of the document as load wrote them: each reads back as the double written.
+    std::vector<std::string> numbers;
+    for (std::size_t i = 0; i < want.size();) {
+      if (want[i] == '"') {  // a key: no escapes in these
+        i = want.find('"', i + 1) + 1;
+      } else if (want[i] == '-' || (want[i] >= '0' && want[i] <= '9')) {
+        const std::size_t end = want.find_first_not_of("-+.eE0123456789", i);
+        numbers.push_back(want.substr(i, end - i));
+        i = end;
+      } else {
+        ++i;
+      }
+    }
+    REQUIRE_MESSAGE(numbers.size() == ds.size(), "load: " << want);
+    for (std::size_t k = 0; k < ds.size(); ++k) {
+      INFO("row " << id << ", double " << dumpr_diff::fmt("%.17e", ds[k]) << ": load wrote "
+                  << numbers[k]);
+      const double back = std::strtod(numbers[k].c_str(), nullptr);
+      CHECK(std::memcmp(&back, &ds[k], 8) == 0);
+    }
+    ++compared;
+    if (it->second != want && ++differ <= 10)
+      FAIL_CHECK("row " << id << ":\n  load: " << want << "\n  tail: " << it->second);
+  }
+  CHECK(compared == kDocs);
+  CHECK(differ == 0);
 }
