@@ -359,6 +359,7 @@ struct Column {
   std::string geometry;              // Geometry: the subtype
   bool nullable = true, invisible = false, in_key = false;
   std::string generated;    // the expression of a generated column, or empty
+  std::string source;       // the column a generated column's expression reads
   bool stored = false;      // a STORED generated column (else VIRTUAL)
   std::string default_sql;  // the DEFAULT literal, or empty
 
@@ -1251,6 +1252,7 @@ inline std::optional<Column> random_generated(Rng& r, const std::string& name,
     g.scale = 0;
     g.sql_type = "DECIMAL(21,0)";
     g.generated = "CAST(" + src->name + " AS DECIMAL(21,0)) + 1";
+    g.source = src->name;
   } else if (!texts.empty()) {
     const Column* src = pick(r, texts);
     g.type = Type::Text;
@@ -1258,6 +1260,7 @@ inline std::optional<Column> random_generated(Rng& r, const std::string& name,
     g.length = src->length + 2;
     g.sql_type = fmt("VARCHAR(%zu) CHARACTER SET utf8mb4", g.length);
     g.generated = "CONCAT('<', " + src->name + ", '>')";
+    g.source = src->name;
   } else {
     return std::nullopt;
   }
