@@ -1017,10 +1017,10 @@ void BinlogStream::Impl::rollback_to(std::string_view name) {
 }
 
 Status BinlogStream::Impl::decode_next_row() {
-  // The held tuple is not its transaction's last: this row follows it. Give it out first, and
-  // decode this row on the next call, so a huge held row is written (and its buffer freed)
-  // before this one's grows.
-  if (has_held && savepoints.empty() && skip_tuples == 0) {
+  // A huge held tuple is not its transaction's last: this row follows it. Give it out first, and
+  // decode this row on the next call, so it is written (and its buffer freed) before this one's
+  // grows. Ordinary rows go out when the next is held, one step per row.
+  if (has_held && held.size() > (std::size_t{1} << 20) && savepoints.empty() && skip_tuples == 0) {
     release(txn_file, txn_pos);
     return {};
   }
