@@ -100,12 +100,9 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   auto stream = TableStream::open(*cfg, args.tables, LoadOptions{.jobs = jobs.value()});
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
-  std::optional<output::OutputFile> file;
-  if (!args.output.empty()) {
-    auto f = open_output(args.output);
-    if (!f) return print_error(f.error()), exit_code(f.error().kind);
-    file.emplace(std::move(f.value()));
-  }
+  auto opened = open_output(args.output);
+  if (!opened) return print_error(opened.error()), exit_code(opened.error().kind);
+  std::optional<output::OutputFile>& file = opened.value();
   // A stop request also ends a write blocked on a reader that does not read.
   output::LineWriter out(file ? file->fd() : STDOUT_FILENO, 1 << 20, &stop_requested);
   auto interrupted = [] {

@@ -108,12 +108,9 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
-  std::optional<output::OutputFile> file;
-  if (!args.output.empty()) {
-    auto f = open_output(args.output);
-    if (!f) return print_error(f.error()), exit_code(f.error().kind);
-    file.emplace(std::move(f.value()));
-  }
+  auto opened = open_output(args.output);
+  if (!opened) return print_error(opened.error()), exit_code(opened.error().kind);
+  std::optional<output::OutputFile>& file = opened.value();
   output::LineWriter out(file ? file->fd() : STDOUT_FILENO, 1 << 20, &stop_requested);
   using clock = std::chrono::steady_clock;
   auto last_checkpoint = clock::now();

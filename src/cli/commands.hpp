@@ -42,8 +42,9 @@ struct TailArgs {
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);
 
-// Opens `--output FILE`, with a warning when a torn last line was cut off.
-Result<output::OutputFile> open_output(const std::string& path);
+// Opens `--output FILE`, with a warning when a torn last line was cut off. Nothing (stdout) for an
+// empty path.
+Result<std::optional<output::OutputFile>> open_output(const std::string& path);
 // Before any output: the lock that makes this process the checkpoint's only writer, and a check
 // that the checkpoint can be rewritten. Nothing (no lock) for an empty path.
 Result<std::optional<output::CheckpointLock>> claim_checkpoint(const std::string& path);

@@ -84,14 +84,16 @@ void print_warning(std::string_view msg) {
   std::fprintf(stderr, "dumpr: warning: %.*s\n", static_cast<int>(msg.size()), msg.data());
 }
 
-Result<output::OutputFile> open_output(const std::string& path) {
+Result<std::optional<output::OutputFile>> open_output(const std::string& path) {
+  if (path.empty()) return std::optional<output::OutputFile>();
   auto f = output::OutputFile::open(path);
-  if (f && f->cut_bytes() > 0)
+  if (!f) return f.take_error();
+  if (f->cut_bytes() > 0)
     print_warning("--output " + path + ": cut off a torn last line of " +
                   std::to_string(f->cut_bytes()) +
                   " bytes (a line the last run did not finish; its transaction is after the "
                   "checkpoint and is written again)");
-  return f;
+  return std::optional<output::OutputFile>(std::move(f.value()));
 }
 
 Result<Config> make_config(ConnectionOptions& o) {
