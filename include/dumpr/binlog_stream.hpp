@@ -1,13 +1,14 @@
-// create-binlog-stream: the binary log from a position on, as upsert and delete tuples, with a
-// commit marker after each transaction carrying the position to checkpoint.
+// create-binlog-stream: the binary log from a position on, as change records, with a commit
+// marker after each transaction carrying the position to checkpoint. dumpr/pipeline.hpp runs a
+// stream into a format and a sink and moves the checkpoint; this is the stream alone:
 //
 //   auto s = dumpr::BinlogStream::open(cfg, opts);
 //   for (;;) {
-//     auto ev = s->next();                     // blocks for the server (a heartbeat each second)
+//     auto ev = s->next();                     // blocks for the server (a heartbeat each 500 ms)
 //     if (!ev) fail(ev.error());
 //     switch ((*ev)->kind) {
-//       case TailEvent::Kind::row: write((*ev)->row.line); break;
-//       case TailEvent::Kind::commit: flush(); save((*ev)->position); break;
+//       case TailEvent::Kind::row: use((*ev)->record); break;
+//       case TailEvent::Kind::commit: deliver(); save((*ev)->position); break;
 //       case TailEvent::Kind::end: return;     // --until-end reached, files read, or stop()
 //       default: break;
 //     }
@@ -23,7 +24,7 @@
 #include "dumpr/config.hpp"
 #include "dumpr/error.hpp"
 #include "dumpr/position.hpp"
-#include "dumpr/row.hpp"
+#include "dumpr/record.hpp"
 
 namespace dumpr {
 
@@ -36,19 +37,21 @@ struct TailOptions {
   // Offline: table definitions to decode with (a checkpoint's "tables"), as if live: column
   // names, ENUM/SET members, charsets and JSON columns where the binlog does not log them.
   std::string schema_json;
-  unsigned heartbeat_ms = 500;            // an idle server says so this often (stop and lag checks)
+  unsigned heartbeat_ms = 500;  // an idle server says so this often (stop and lag checks)
   unsigned max_reconnect_backoff_ms = 30000;
   int max_reconnects = -1;  // -1: forever
   // DML logged as a statement (binlog_format=STATEMENT or MIXED in some session) on a captured
   // table: an error (the rows it changed are in no row event) unless this is set, when each such
   // statement is skipped with a warning.
   bool skip_statement_dml = false;
+  // Keep an update's old row in its record (ChangeRecord::before), for formats that show it.
+  bool keep_before = false;
 };
 
 struct TailEvent {
   enum class Kind { row, commit, heartbeat, end };
   Kind kind = Kind::row;
-  RowView row;                   // Kind::row
+  ChangeRecord record;           // Kind::row
   Position position;             // Kind::commit: where to resume after this transaction
   std::uint32_t event_time = 0;  // Kind::commit / heartbeat: the last event's time (for lag)
 };
@@ -61,8 +64,9 @@ class BinlogStream {
   BinlogStream& operator=(BinlogStream&&) noexcept;
   ~BinlogStream();
 
-  // The next row, commit, heartbeat or end. Views are valid until the next call.
-  Result<const TailEvent*> next();
+  // The next row, commit, heartbeat or end. Views are valid until the next call; a commit's
+  // position may be moved from.
+  Result<TailEvent*> next();
 
   // next-position: where a consumer that applied everything so far resumes (the last commit).
   const Position& next_position() const;

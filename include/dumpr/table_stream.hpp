@@ -1,8 +1,9 @@
-// create-table-stream: a consistent snapshot of tables as upsert tuples, and the binlog position
-// at which that snapshot is consistent (next-position).
+// create-table-stream: a consistent snapshot of tables as change records (op read), and the
+// binlog position at which that snapshot is consistent (next-position). dumpr/pipeline.hpp runs
+// it into a format and a sink and writes the checkpoint; this is the stream alone:
 //
 //   auto s = dumpr::TableStream::open(cfg, {"people", "addresses"}, {.jobs = 4});
-//   while (true) { auto r = s->next(); if (!r) fail(r.error()); if (!*r) break; use((*r)->line); }
+//   while (true) { auto r = s->next(); if (!r) fail(r.error()); if (!*r) break; use(**r); }
 //   write_checkpoint(path, s->position());
 #pragma once
 
@@ -14,7 +15,7 @@
 #include "dumpr/config.hpp"
 #include "dumpr/error.hpp"
 #include "dumpr/position.hpp"
-#include "dumpr/row.hpp"
+#include "dumpr/record.hpp"
 
 namespace dumpr {
 
@@ -48,10 +49,10 @@ class TableStream {
   TableStream& operator=(TableStream&&) noexcept;
   ~TableStream();
 
-  // The next row, or nullptr once every table has been read. The view is valid until the next
+  // The next row, or nullptr once every table has been read. The record is valid until the next
   // call. Tables come in the order given; rows of an InnoDB table in primary-key order, of other
   // tables in the server's order.
-  Result<const RowView*> next();
+  Result<const ChangeRecord*> next();
 
   // The binlog position of the snapshot: replaying the binlog from here after applying every
   // row gives the tables' later contents.

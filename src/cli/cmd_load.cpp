@@ -1,4 +1,5 @@
-// dumpr load: connect -> snapshot -> stream rows to stdout -> flush -> checkpoint.
+// dumpr load: options -> the snapshot stream, the format, the sink -> run_load (the library's
+// pipeline: rows out, then the checkpoint once all are delivered) -> exit status.
 #include <unistd.h>
 
 #include <charconv>
@@ -7,10 +8,9 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "dumpr/pipeline.hpp"
 #include "dumpr/position.hpp"
 #include "dumpr/table_stream.hpp"
-#include "output/line_writer.hpp"
-#include "output/output_file.hpp"
 
 namespace dumpr::cli {
 
@@ -97,49 +97,29 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   auto lock = claim_checkpoint(args.checkpoint);
   if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);
 
+  auto format = make_cli_format(args.format);
+  if (!format) return print_error(format.error()), exit_code(format.error().kind);
+
   auto stream = TableStream::open(*cfg, args.tables, LoadOptions{.jobs = jobs.value()});
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
+  auto sink = open_sink(args.output);
+  if (!sink) return print_error(sink.error()), exit_code(sink.error().kind);
 
-  auto opened = open_output(args.output);
-  if (!opened) return print_error(opened.error()), exit_code(opened.error().kind);
-  std::optional<output::OutputFile>& file = opened.value();
-  // A stop request also ends a write blocked on a reader that does not read.
-  output::LineWriter out(file ? file->fd() : STDOUT_FILENO, 1 << 20, &stop_requested);
-  auto interrupted = [] {
-    // What is still buffered stays unwritten: the reader may be what is stuck, and without a
-    // checkpoint the output is incomplete anyway.
-    std::fprintf(stderr, "dumpr: load interrupted; no checkpoint written\n");
-    return kInterruptedExit;
-  };
   Progress progress(args.progress || (!args.quiet && isatty(STDERR_FILENO)));
-  std::uint64_t rows = 0;
-  while (true) {
-    if (stop_requested()) return interrupted();
-    auto r = stream->next();
-    if (!r && stop_requested()) return interrupted();  // the interruption is the news
-    if (!r) return print_error(r.error()), exit_code(r.error().kind);
-    const RowView* row = r.value();
-    if (!row) break;
-    if (Status s = out.write_line(row->line); !s) {
-      if (out.reader_gone()) return kReaderGoneExit;
-      if (stop_requested()) return interrupted();
-      return print_error(s.error()), exit_code(s.error().kind);
-    }
-    if ((++rows & 4095) == 0) progress.tick(stream->progress());
+  RunOptions run{.checkpoint = args.checkpoint, .stop_requested = &stop_requested};
+  run.on_progress = [&](std::uint64_t, std::uint32_t, bool) { progress.tick(stream->progress()); };
+  auto end = dumpr::run_load(*stream, **format, **sink, run);
+  if (!end) return print_error(end.error()), exit_code(end.error().kind);
+  switch (*end) {
+    case RunEnd::reader_gone:
+      return kReaderGoneExit;
+    case RunEnd::stopped:
+      std::fprintf(stderr, "dumpr: load interrupted; no checkpoint written\n");
+      return kInterruptedExit;
+    case RunEnd::finished:
+      break;
   }
-  if (Status s = out.flush(); !s) {
-    if (out.reader_gone()) return kReaderGoneExit;
-    if (stop_requested()) return interrupted();
-    return print_error(s.error()), exit_code(s.error().kind);
-  }
-  if (file) {
-    if (Status s = file->sync(); !s) return print_error(s.error()), exit_code(s.error().kind);
-  }
-  progress.done(rows, stream->position());
-  if (!args.checkpoint.empty()) {
-    if (Status s = write_checkpoint(args.checkpoint, stream->position()); !s)
-      return print_error(s.error()), exit_code(s.error().kind);
-  }
+  progress.done(stream->progress().total_rows, stream->position());
   return 0;
 }
 

@@ -7,12 +7,23 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "dumpr/format.hpp"
+#include "dumpr/sink.hpp"
 #include "output/checkpoint_file.hpp"
-#include "output/output_file.hpp"
 
 namespace dumpr::cli {
 
+// --format and --before, for load and tail.
+struct FormatArgs {
+  std::string name = "dumpr";
+  std::string server_name = "dumpr";
+  bool before = false;
+};
+void add_format_options(CLI::App& cmd, FormatArgs& f, bool with_before);
+Result<std::unique_ptr<Format>> make_cli_format(const FormatArgs& f);
+
 struct LoadArgs {
+  FormatArgs format;
   std::string checkpoint, output;
   std::vector<std::string> ids;  // TABLE=COL[,COL...]
   std::vector<std::string> tables;
@@ -32,6 +43,7 @@ struct ValidateArgs {
 int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
 
 struct TailArgs {
+  FormatArgs format;
   std::string from, from_position, from_gtid, checkpoint, tables, output, schema;
   std::vector<std::string> binlog_files;
   bool until_end = false;
@@ -42,9 +54,8 @@ struct TailArgs {
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);
 
-// Opens `--output FILE`, with a warning when a torn last line was cut off. Nothing (stdout) for an
-// empty path.
-Result<std::optional<output::OutputFile>> open_output(const std::string& path);
+// The sink: `--output FILE` (with a warning when a torn last line was cut off), else stdout.
+Result<std::unique_ptr<Sink>> open_sink(const std::string& output);
 // Before any output: the lock that makes this process the checkpoint's only writer, and a check
 // that the checkpoint can be rewritten. Nothing (no lock) for an empty path.
 Result<std::optional<output::CheckpointLock>> claim_checkpoint(const std::string& path);

@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("--quiet", load.quiet, "No progress, even on a terminal");
   load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")->required();
+  add_format_options(*load_cmd, load.format, false);
   add_connection_options(*load_cmd, conn);
 
   PositionArgs position;
@@ -81,6 +82,7 @@ int main(int argc, char** argv) {
                        "checkpoint file, as live");
   tail_cmd->add_option("--binlog-file", tail.binlog_files,
                        "Decode this local binlog file instead of a server (repeatable)");
+  add_format_options(*tail_cmd, tail.format, true);
   add_connection_options(*tail_cmd, conn);
 
   try {

@@ -84,16 +84,15 @@ void print_warning(std::string_view msg) {
   std::fprintf(stderr, "dumpr: warning: %.*s\n", static_cast<int>(msg.size()), msg.data());
 }
 
-Result<std::optional<output::OutputFile>> open_output(const std::string& path) {
-  if (path.empty()) return std::optional<output::OutputFile>();
-  auto f = output::OutputFile::open(path);
-  if (!f) return f.take_error();
-  if (f->cut_bytes() > 0)
-    print_warning("--output " + path + ": cut off a torn last line of " +
-                  std::to_string(f->cut_bytes()) +
+Result<std::unique_ptr<Sink>> open_sink(const std::string& output) {
+  if (output.empty()) return make_fd_sink(STDOUT_FILENO, &stop_requested);
+  std::uint64_t cut = 0;
+  auto sink = make_file_sink(output, &cut, &stop_requested);
+  if (sink && cut > 0)
+    print_warning("--output " + output + ": cut off a torn last line of " + std::to_string(cut) +
                   " bytes (a line the last run did not finish; its transaction is after the "
                   "checkpoint and is written again)");
-  return std::optional<output::OutputFile>(std::move(f.value()));
+  return sink;
 }
 
 Result<Config> make_config(ConnectionOptions& o) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dumpr/config.hpp"
+#include "dumpr/record.hpp"
 #include "row/text_values.hpp"
 #include "row/tuple_builder.hpp"
 
@@ -18,6 +19,7 @@ namespace dumpr::load {
 
 struct LoadTable {
   row::TableShape shape;
+  std::string database;
   std::string qualified;   // `db`.`table`
   std::string select_sql;  // SELECT <every column> FROM <db>.<table>, no WHERE, no ORDER BY
   // " ORDER BY <primary key columns>" for InnoDB tables with a whole-column primary key: their
@@ -55,6 +57,39 @@ inline std::string_view row_line(row::TupleBuilder& b, const LoadTable& t,
     b.end_value(i);
   }
   return b.finish(row::Op::upsert, "null");
+}
+
+// A load line's parts as a change record (op read): the id and the row within the line that
+// row_line() built, `["upsert",table,id,row,null]`. `table_json` is the shape's table_json.
+inline void line_record(std::string_view line, std::size_t table_json_size, ChangeRecord& r) {
+  constexpr std::size_t kOp = sizeof("[\"upsert\",") - 1;
+  constexpr std::size_t kTail = sizeof(",null]") - 1;
+  const std::size_t id_begin = kOp + table_json_size + 1;
+  // The id is a scalar or an array of scalars: its end is the first comma outside strings and
+  // brackets.
+  std::size_t i = id_begin;
+  int depth = 0;
+  bool in_string = false;
+  for (; i < line.size(); ++i) {
+    const char c = line[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[') {
+      ++depth;
+    } else if (c == ']') {
+      --depth;
+    } else if (c == ',' && depth == 0) {
+      break;
+    }
+  }
+  r.id = line.substr(id_begin, i - id_begin);
+  r.row = line.substr(i + 1, line.size() - kTail - (i + 1));
+  r.dumpr_head = line.substr(0, line.size() - kTail + 1);
 }
 
 }  // namespace dumpr::load

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <ctime>
 #include <optional>
 #include <system_error>
 
@@ -136,7 +137,10 @@ struct TableStream::Impl {
   std::size_t current = 0;
   bool done = false;
   std::uint64_t rows = 0, total_rows = 0;
-  RowView view;
+  std::uint32_t snapshot_time = 0;  // when the snapshot was opened (seconds, UTC)
+  ChangeRecord view;
+  // Every record is read at the snapshot position.
+  void start_record(const LoadTable& t, std::string_view line);
 
   // One connection.
   mysql::ResultPtr result;
@@ -151,8 +155,8 @@ struct TableStream::Impl {
   Status open_snapshot_unlocked(const Error& why);
   Result<std::vector<mysql::Connection>> open_shared_snapshot(unsigned jobs);
   Result<std::vector<load::Chunk>> plan_chunks(mysql::Connection& c, unsigned jobs);
-  Result<const RowView*> next();
-  Result<const RowView*> next_parallel();
+  Result<const ChangeRecord*> next();
+  Result<const ChangeRecord*> next_parallel();
 };
 
 Status TableStream::Impl::setup_session(mysql::Connection& c) {
@@ -219,6 +223,7 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
       select += mysql::quote_ident(c.name);
     t.shape.columns.push_back(std::move(c));
   }
+  t.database = cfg.database;
   t.qualified = qualified;
   t.select_sql = select + " FROM " + qualified;
   t.warned.assign(n, false);
@@ -486,7 +491,7 @@ Result<std::vector<load::Chunk>> TableStream::Impl::plan_chunks(mysql::Connectio
   return chunks;
 }
 
-Result<const RowView*> TableStream::Impl::next() {
+Result<const ChangeRecord*> TableStream::Impl::next() {
   if (parallel) return next_parallel();
   while (!done) {
     if (!result) {
@@ -509,7 +514,8 @@ Result<const RowView*> TableStream::Impl::next() {
       continue;
     }
     LoadTable& t = tables[current];
-    view.line = load::row_line(builder, t, cfg.values, cells, mysql_fetch_lengths(result.get()));
+    const std::string_view line =
+        load::row_line(builder, t, cfg.values, cells, mysql_fetch_lengths(result.get()));
     ++rows;
     ++total_rows;
     for (std::size_t i : builder.repaired()) {
@@ -517,21 +523,20 @@ Result<const RowView*> TableStream::Impl::next() {
       t.warned[i] = true;
       warn(cfg, row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows) + ")");
     }
-    view.op = RowOp::upsert;
-    view.table = t.shape.table;
+    start_record(t, line);
     return &view;
   }
-  return static_cast<const RowView*>(nullptr);
+  return static_cast<const ChangeRecord*>(nullptr);
 }
 
-Result<const RowView*> TableStream::Impl::next_parallel() {
+Result<const ChangeRecord*> TableStream::Impl::next_parallel() {
   auto r = parallel->next();
   if (!r) return r.take_error();
   const load::ParallelRow* row = r.value();
   if (!row) {
     current = tables.size();
     done = true;
-    return static_cast<const RowView*>(nullptr);
+    return static_cast<const ChangeRecord*>(nullptr);
   }
   if (row->table != current) {
     current = row->table;
@@ -547,10 +552,22 @@ Result<const RowView*> TableStream::Impl::next_parallel() {
     t.warned[i] = true;
     warn(cfg, row::repair_warning(t.shape, i) + " (first in row " + std::to_string(rows) + ")");
   }
-  view.op = RowOp::upsert;
-  view.table = t.shape.table;
-  view.line = row->line;
+  start_record(t, row->line);
   return &view;
+}
+
+void TableStream::Impl::start_record(const LoadTable& t, std::string_view line) {
+  view.op = ChangeOp::read;
+  view.database = t.database;
+  view.table = t.shape.table;
+  load::line_record(line, t.shape.table_json.size(), view);
+  RecordSource& src = view.source;
+  src.next_file = position.file;
+  src.next_position = position.position;
+  src.gtid = position.gtid;
+  src.server_id = position.server_id;
+  src.time = snapshot_time;
+  src.snapshot = true;
 }
 
 TableStream::TableStream(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -612,10 +629,11 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
                         std::string("load --jobs: cannot start a worker thread: ") + e.what());
     }
   }
+  impl->snapshot_time = static_cast<std::uint32_t>(std::time(nullptr));
   return TableStream(std::move(impl));
 }
 
-Result<const RowView*> TableStream::next() {
+Result<const ChangeRecord*> TableStream::next() {
   return impl_->next();
 }
 

@@ -156,20 +156,34 @@ std::string_view TupleBuilder::id_json_over(const TupleBuilder& base, JsonOut& s
   return scratch.view();
 }
 
-void TupleBuilder::take_prefix(JsonOut& out, Op op, std::string_view id_json) {
+TupleBuilder::Spans TupleBuilder::take_prefix(JsonOut& out, Op op, std::string_view id_json) {
+  Spans s;
   head_.clear();
   head_.put(op == Op::upsert ? std::string_view("[\"upsert\",") : std::string_view("[\"delete\","));
   head_.put(shape_->table_json);
   head_.put(',');
+  s.id_begin = head_.size();
   if (id_json.empty())
     append_id(head_);
   else
     head_.put(id_json);
+  s.id_end = head_.size();
   head_.put(',');
+  s.row_begin = head_.size();
   content_.put(first_ ? std::string_view("{},") : std::string_view("},"));
   content_.prepend(head_.view());
+  s.row_end = content_.size() - 1;
   out.swap(content_);
   content_.clear();  // out's old buffer, reused by the next row
+  first_ = true;
+  values_ = 0;
+  return s;
+}
+
+void TupleBuilder::take_row(JsonOut& out) {
+  content_.put(first_ ? std::string_view("{}") : std::string_view("}"));
+  out.swap(content_);
+  content_.clear();
   first_ = true;
   values_ = 0;
 }

@@ -96,11 +96,20 @@ class TupleBuilder {
   // How many columns got a value in this row (fewer than the shape's columns: a partial image).
   std::size_t values() const { return values_; }
 
+  // Where the id and the content are in a line from take_prefix() or finish().
+  struct Spans {
+    std::size_t id_begin = 0, id_end = 0, row_begin = 0, row_end = 0;
+  };
+
   // The line up to the metadata, `[op,table,id,content,`, in `out` (replacing what it held). The
   // id is this row's own unless `id_json` is given (a MINIMAL after-image takes the before-
   // image's id). The line is built in place around the content and handed over by a swap of
   // buffers, so a huge value is never copied; the row is then gone: start() comes next.
-  void take_prefix(JsonOut& out, Op op, std::string_view id_json = {});
+  Spans take_prefix(JsonOut& out, Op op, std::string_view id_json = {});
+
+  // The content alone, the row's JSON object, in `out` (replacing what it held), handed over by
+  // a swap like take_prefix(); start() comes next.
+  void take_row(JsonOut& out);
 
   // The whole line, `[op,table,id,content,metadata]` with no trailing newline; `metadata` is
   // JSON text ("null" for load). Valid until the next call; start() comes next.

@@ -50,11 +50,47 @@ struct TableState {
   const std::string* db = nullptr;
 };
 
+// A record being built, held, or queued for the consumer: buffers it owns, names it points at.
+struct PendingRecord {
+  ChangeOp op = ChangeOp::insert;
+  const std::string* table = nullptr;  // interned: live as long as the stream
+  const std::string* db = nullptr;
+  row::JsonOut head;  // the dumpr format's `[op,table,id,row,`, built in place around the row
+  row::TupleBuilder::Spans spans;  // the id and the row in head
+  row::JsonOut before;             // an update's old row, when kept
+  std::string moved_from;          // the old id of a moved row
+  bool partial = false, dropped = false;
+  const std::string* event_file = nullptr;  // interned
+  std::uint64_t event_pos = 0;
+  std::uint32_t row_in_event = 0;
+  std::uint32_t time = 0, server_id = 0;
+  bool transactional = true;  // after a SAVEPOINT: whether a ROLLBACK TO drops it
+
+  void swap(PendingRecord& o) noexcept {
+    std::swap(op, o.op);
+    std::swap(table, o.table);
+    std::swap(db, o.db);
+    head.swap(o.head);
+    std::swap(spans, o.spans);
+    before.swap(o.before);
+    moved_from.swap(o.moved_from);
+    std::swap(partial, o.partial);
+    std::swap(dropped, o.dropped);
+    std::swap(event_file, o.event_file);
+    std::swap(event_pos, o.event_pos);
+    std::swap(row_in_event, o.row_in_event);
+    std::swap(time, o.time);
+    std::swap(server_id, o.server_id);
+    std::swap(transactional, o.transactional);
+  }
+};
+
 struct Out {
   TailEvent::Kind kind = TailEvent::Kind::row;
-  RowOp op = RowOp::upsert;
-  const std::string* table = nullptr;  // interned: lives as long as the stream
-  row::JsonOut line;
+  PendingRecord rec;  // Kind::row
+  std::string next_file, gtid;
+  std::uint64_t next_pos = 0, txn_pos = 0;
+  bool last = false;
   Position position;
   std::uint32_t time = 0;
 };
@@ -185,45 +221,24 @@ struct BinlogStream::Impl {
   row::TupleBuilder before, after;
   row::JsonOut id_before, id_after, scratch;
 
-  // The held tuple (prefix up to the metadata) and the output queue.
+  // The held record and the output queue.
   bool has_held = false;
-  row::JsonOut held;
-  const std::string* held_table = nullptr;  // interned names
-  const std::string* held_db = nullptr;
-  RowOp held_op = RowOp::upsert;
-  std::uint32_t held_time = 0;
-  bool held_partial = false;
-  std::string held_extra;  // more metadata members: `,"moved_from":ID` or `,"dropped":true`
-  // Tuples after a SAVEPOINT, held until COMMIT or ROLLBACK TO decides (a ROLLBACK TO in the
+  PendingRecord held, scratch_rec;
+  // The rows event being decoded: where it is, which row of it comes next.
+  const std::string* rows_file = nullptr;  // interned
+  std::uint64_t rows_event_pos = 0;
+  std::uint32_t rows_server_id = 0, rows_index = 0;
+  // Records after a SAVEPOINT, held until COMMIT or ROLLBACK TO decides (a ROLLBACK TO in the
   // binlog means a non-transactional table was written; the transactional rows since the
   // savepoint did not happen).
-  struct Buffered {
-    row::JsonOut prefix;
-    RowOp op = RowOp::upsert;
-    const std::string* table = nullptr;  // interned names
-    const std::string* db = nullptr;
-    std::uint32_t time = 0;
-    bool partial = false;
-    std::string extra;
-    bool transactional = true;
-  };
   std::vector<std::pair<std::string, std::size_t>> savepoints;  // name, buffered count then
-  std::vector<Buffered> buffered;
+  std::vector<PendingRecord> buffered;
   std::size_t buffered_count = 0;
   std::map<std::string, bool> transactional_cache;  // "db.table" -> engine is transactional
   std::vector<Out> outq;
   std::size_t out_head = 0, out_size = 0;
   TailEvent current;
   bool ended = false;
-
-  // write_metadata's pieces of the last row (db is an interned name).
-  struct MetaCache {
-    bool valid = false;
-    std::uint32_t time = 0;
-    const std::string* db = nullptr;
-    std::string file, gtid;
-    row::JsonOut head, gtid_json;
-  } meta_cache;
 
   // Names that tuples in flight point at; a set's nodes never move, and there are as many as
   // tables seen.
@@ -242,8 +257,6 @@ struct BinlogStream::Impl {
     if (out_size == outq.size()) outq.emplace_back();
     Out& o = outq[out_size++];
     o.kind = kind;
-    o.table = nullptr;
-    o.line.clear_and_trim();
     return o;
   }
 
@@ -256,20 +269,16 @@ struct BinlogStream::Impl {
   Result<TableState*> table_for(const binlog::RowsEvent& rows);
   Status build_table(TableState& t);
   Status decode_next_row();
-  void emit(row::TupleBuilder& b, RowOp op, std::string_view id_override,
-            std::string_view moved_from = {});
-  void emit_truncate(const std::string& db, const std::string& table, bool dropped);
+  void emit(row::TupleBuilder& b, ChangeOp op, std::string_view id_override,
+            std::string_view moved_from = {}, row::TupleBuilder* old = nullptr);
+  void emit_truncate(const std::string& db, const std::string& table, bool dropped,
+                     std::uint64_t event_start);
   bool captured(std::string_view db, std::string_view table) const;
   Status statement_rows(const schema::StatementEffect& eff, const binlog::QueryEvent& q,
                         std::uint64_t event_start);
-  std::string extra_scratch;
-  void release(const std::string& next_file, std::uint64_t next_pos);
-  void write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
-                      const std::string& next_file, std::uint64_t next_pos, bool partial,
-                      std::string_view extra);
+  void release(const std::string& next_file, std::uint64_t next_pos, bool last);
   void reset_stream_state();
-  void hold(row::JsonOut& prefix, RowOp op, const std::string& table, const std::string& db,
-            std::uint32_t time, bool partial, std::string_view extra);
+  void hold(PendingRecord& rec);
   void drain_buffered();
   bool is_transactional(const std::string& db, const std::string& table);
   void rollback_to(std::string_view name);
@@ -536,7 +545,7 @@ void BinlogStream::Impl::begin_txn(std::uint64_t event_start) {
 
 void BinlogStream::Impl::commit() {
   drain_buffered();
-  if (has_held) release(file, pos);
+  if (has_held) release(file, pos, true);
   committed.file = file;
   committed.position = pos;
   committed.tables_json = keep_history ? history_json : std::string();
@@ -616,10 +625,10 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
         for (const auto& [key, sig] : seen_shape)
           if (key.compare(0, prefix.size(), prefix) == 0) names.insert(key.substr(prefix.size()));
         for (const std::string& t : names)
-          if (captured(effect.database, t)) emit_truncate(effect.database, t, true);
+          if (captured(effect.database, t)) emit_truncate(effect.database, t, true, event_start);
       }
       for (const auto& [d, t] : effect.tables)
-        if (captured(d, t)) emit_truncate(d, t, dropped);
+        if (captured(d, t)) emit_truncate(d, t, dropped, event_start);
     }
     schema_cache.clear();
     tables.clear();
@@ -652,6 +661,10 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     if (!in_txn) begin_txn(event_start);
     rows_table = *t;
     rows_time = ev.header.timestamp;
+    rows_file = &intern(file);
+    rows_event_pos = event_start;
+    rows_server_id = ev.header.server_id;
+    rows_index = 0;
     rows.emplace(*rows_ev, *rows_table->plan);
     return {};
   }
@@ -808,99 +821,57 @@ Status BinlogStream::Impl::build_table(TableState& t) {
   return {};
 }
 
-void BinlogStream::Impl::write_metadata(row::JsonOut& o, std::uint32_t time, const std::string& db,
-                                        const std::string& next_file, std::uint64_t next_pos,
-                                        bool partial, std::string_view extra) {
-  // Rows of one event share all but next_position: the pieces around it are built once.
-  MetaCache& m = meta_cache;
-  if (!m.valid || m.time != time || m.db != &db || m.file != next_file) {
-    m.head.clear();
-    m.head.put(std::string_view("{\"ts\":"));
-    row::put_datetime(m.head, ValueOptions{}, binlog::utc_parts(time), 0, true);
-    m.head.put(std::string_view(",\"db\":"));
-    m.head.put_string(db);
-    m.head.put(std::string_view(",\"next_file\":"));
-    m.head.put_string(next_file);
-    m.head.put(std::string_view(",\"next_position\":"));
-    m.time = time;
-    m.db = &db;
-    m.file = next_file;
-    m.valid = true;
-  }
-  if (m.gtid != txn_gtid) {
-    m.gtid = txn_gtid;
-    m.gtid_json.clear();
-    if (!txn_gtid.empty()) {
-      m.gtid_json.put(std::string_view(",\"gtid\":"));
-      m.gtid_json.put_string(txn_gtid);
-    }
-  }
-  o.put(m.head.view());
-  row::put_uint(o, next_pos);
-  o.put(m.gtid_json.view());
-  if (partial) o.put(std::string_view(",\"partial\":true"));
-  o.put(extra);
-  o.put('}');
-}
-
-void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t next_pos) {
+void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t next_pos, bool last) {
   Out& o = push(TailEvent::Kind::row);
-  o.line.swap(held);
-  write_metadata(o.line, held_time, *held_db, next_file, next_pos, held_partial, held_extra);
-  o.line.put(']');
-  o.op = held_op;
-  o.table = held_table;
+  o.rec.swap(held);
+  o.next_file.assign(next_file);
+  o.next_pos = next_pos;
+  o.gtid.assign(txn_gtid);
+  o.txn_pos = txn_pos;
+  o.last = last;
   has_held = false;
   ++released_in_txn;
 }
 
-void BinlogStream::Impl::hold(row::JsonOut& prefix, RowOp op, const std::string& table,
-                              const std::string& db, std::uint32_t time, bool partial,
-                              std::string_view extra) {
-  if (has_held) release(txn_file, txn_pos);
-  held.swap(prefix);
-  held_op = op;
-  held_table = &table;
-  held_db = &db;
-  held_time = time;
-  held_partial = partial;
-  held_extra.assign(extra);
+void BinlogStream::Impl::hold(PendingRecord& rec) {
+  if (has_held) release(txn_file, txn_pos, false);
+  held.swap(rec);
   has_held = true;
 }
 
-void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view id_override,
-                              std::string_view moved_from) {
+void BinlogStream::Impl::emit(row::TupleBuilder& b, ChangeOp op, std::string_view id_override,
+                              std::string_view moved_from, row::TupleBuilder* old) {
   if (skip_tuples > 0) {  // given out before a reconnect
     --skip_tuples;
     ++released_in_txn;
     return;
   }
-  const row::Op rop = op == RowOp::upsert ? row::Op::upsert : row::Op::erase;
-  const bool partial = b.values() < rows_table->shape.columns.size();
-  const std::string& table = *rows_table->name;
-  const std::string& db = *rows_table->db;
-  extra_scratch.clear();
-  if (!moved_from.empty()) {
-    extra_scratch += ",\"moved_from\":";
-    extra_scratch += moved_from;
-  }
+  PendingRecord* r = &scratch_rec;
   if (!savepoints.empty()) {
     if (buffered_count == buffered.size()) buffered.emplace_back();
-    Buffered& t = buffered[buffered_count++];
-    t.prefix.clear();
-    b.take_prefix(t.prefix, rop, id_override);
-    t.op = op;
-    t.table = &table;
-    t.db = &db;
-    t.time = rows_time;
-    t.partial = partial;
-    t.extra.assign(extra_scratch);
-    t.transactional = is_transactional(db, table);
+    r = &buffered[buffered_count++];
+  }
+  r->op = op;
+  r->table = rows_table->name;
+  r->db = rows_table->db;
+  r->partial = b.values() < rows_table->shape.columns.size();
+  r->dropped = false;
+  r->head.clear();
+  r->spans =
+      b.take_prefix(r->head, op == ChangeOp::erase ? row::Op::erase : row::Op::upsert, id_override);
+  r->before.clear();
+  if (old && opts.keep_before) old->take_row(r->before);
+  r->moved_from.assign(moved_from);
+  r->event_file = rows_file;
+  r->event_pos = rows_event_pos;
+  r->row_in_event = rows_index;
+  r->time = rows_time;
+  r->server_id = rows_server_id;
+  if (!savepoints.empty()) {
+    r->transactional = is_transactional(*r->db, *r->table);
     return;
   }
-  scratch.clear();
-  b.take_prefix(scratch, rop, id_override);
-  hold(scratch, op, table, db, rows_time, partial, extra_scratch);
+  hold(*r);
 }
 
 bool BinlogStream::Impl::captured(std::string_view db, std::string_view table) const {
@@ -910,20 +881,38 @@ bool BinlogStream::Impl::captured(std::string_view db, std::string_view table) c
 }
 
 void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string& table,
-                                       bool dropped) {
+                                       bool dropped, std::uint64_t event_start) {
   if (skip_tuples > 0) {  // given out before a reconnect
     --skip_tuples;
     ++released_in_txn;
     return;
   }
-  const std::string& t = intern(table);
-  const std::string& d = intern(db);
-  scratch.clear();
-  scratch.put(std::string_view("[\"truncate\","));
-  scratch.put_string(t);
-  scratch.put(std::string_view(",null,null,"));
-  hold(scratch, RowOp::truncate, t, d, event.header.timestamp, false,
-       dropped ? std::string_view(",\"dropped\":true") : std::string_view());
+  PendingRecord& r = scratch_rec;
+  r.op = ChangeOp::truncate;
+  r.table = &intern(table);
+  r.db = &intern(db);
+  r.head.clear();
+  r.head.put(std::string_view("[\"truncate\","));
+  r.head.put_string(*r.table);
+  r.head.put(',');
+  r.spans.id_begin = r.head.size();
+  r.head.put_null();
+  r.spans.id_end = r.head.size();
+  r.head.put(',');
+  r.spans.row_begin = r.head.size();
+  r.head.put_null();
+  r.spans.row_end = r.head.size();
+  r.head.put(',');
+  r.before.clear();
+  r.moved_from.clear();
+  r.partial = false;
+  r.dropped = dropped;
+  r.event_file = &intern(file);
+  r.event_pos = event_start;
+  r.row_in_event = 0;
+  r.time = event.header.timestamp;
+  r.server_id = event.header.server_id;
+  hold(r);
 }
 
 // DML logged as a statement: its rows are in no row event. On a captured table that is a loss
@@ -963,10 +952,7 @@ Status BinlogStream::Impl::statement_rows(const schema::StatementEffect& eff,
 }
 
 void BinlogStream::Impl::drain_buffered() {
-  for (std::size_t i = 0; i < buffered_count; ++i) {
-    Buffered& t = buffered[i];
-    hold(t.prefix, t.op, *t.table, *t.db, t.time, t.partial, t.extra);
-  }
+  for (std::size_t i = 0; i < buffered_count; ++i) hold(buffered[i]);
   buffered_count = 0;
   savepoints.clear();
 }
@@ -1006,7 +992,7 @@ void BinlogStream::Impl::rollback_to(std::string_view name) {
     std::size_t keep = savepoints[k].second;
     for (std::size_t i = savepoints[k].second; i < buffered_count; ++i) {
       if (buffered[i].transactional) continue;
-      if (i != keep) std::swap(buffered[i], buffered[keep]);
+      if (i != keep) buffered[i].swap(buffered[keep]);
       ++keep;
     }
     buffered_count = keep;
@@ -1020,8 +1006,9 @@ Status BinlogStream::Impl::decode_next_row() {
   // A huge held tuple is not its transaction's last: this row follows it. Give it out first, and
   // decode this row on the next call, so it is written (and its buffer freed) before this one's
   // grows. Ordinary rows go out when the next is held, one step per row.
-  if (has_held && held.size() > (std::size_t{1} << 20) && savepoints.empty() && skip_tuples == 0) {
-    release(txn_file, txn_pos);
+  if (has_held && held.head.size() + held.before.size() > (std::size_t{1} << 20) &&
+      savepoints.empty() && skip_tuples == 0) {
+    release(txn_file, txn_pos, false);
     return {};
   }
   const auto* rows_ev = event.as<binlog::RowsEvent>();
@@ -1038,9 +1025,9 @@ Status BinlogStream::Impl::decode_next_row() {
       warn(w + " (first at " + file + ":" + std::to_string(pos) + ")");
   }
   if (!has_before) {
-    emit(after, RowOp::upsert, {});
+    emit(after, ChangeOp::insert, {});
   } else if (!has_after) {
-    emit(before, RowOp::erase, {});
+    emit(before, ChangeOp::erase, {});
   } else {
     // The new id: the after-image's key columns over the before-image's (a MINIMAL after-image
     // has only the columns that changed). A new id is a delete of the old one and an upsert
@@ -1049,12 +1036,13 @@ Status BinlogStream::Impl::decode_next_row() {
     std::string_view idb = before.id_json(id_before);
     std::string_view ida = after.id_json_over(before, id_after);
     if (ida != idb) {
-      emit(before, RowOp::erase, {});
-      emit(after, RowOp::upsert, ida, idb);
+      emit(before, ChangeOp::erase, {});
+      emit(after, ChangeOp::insert, ida, idb);
     } else {
-      emit(after, RowOp::upsert, ida);
+      emit(after, ChangeOp::update, ida, {}, &before);
     }
   }
+  ++rows_index;
   return {};
 }
 
@@ -1091,7 +1079,7 @@ Status BinlogStream::Impl::step() {
       if (in_txn)
         warn("the input ends inside a transaction (at " + file + ":" + std::to_string(pos) +
              "); its rows so far are written, unconfirmed by a commit");
-      release(file, pos);
+      release(file, pos, true);
     }
     push(TailEvent::Kind::end);
     ended = true;
@@ -1183,11 +1171,15 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   return BinlogStream(std::move(impl));
 }
 
-Result<const TailEvent*> BinlogStream::next() {
+Result<TailEvent*> BinlogStream::next() {
   Impl& s = *impl_;
   // The event returned last is done with: a huge row's buffer goes now, not when its slot is
   // reused, so it is not resident while the next huge row is decoded.
-  if (s.out_head > 0) s.outq[s.out_head - 1].line.clear_and_trim();
+  if (s.out_head > 0) {
+    PendingRecord& done = s.outq[s.out_head - 1].rec;
+    done.head.clear_and_trim();
+    done.before.clear_and_trim();
+  }
   while (s.out_head == s.out_size) {
     s.out_head = s.out_size = 0;
     if (s.ended) {
@@ -1198,9 +1190,31 @@ Result<const TailEvent*> BinlogStream::next() {
   }
   Out& o = s.outq[s.out_head++];
   s.current.kind = o.kind;
-  s.current.row.op = o.op;
-  s.current.row.table = o.table ? std::string_view(*o.table) : std::string_view();
-  s.current.row.line = o.line.view();
+  if (o.kind == TailEvent::Kind::row) {
+    const PendingRecord& p = o.rec;
+    ChangeRecord& r = s.current.record;
+    r.op = p.op;
+    r.database = *p.db;
+    r.table = *p.table;
+    r.dumpr_head = p.head.view();
+    r.id = p.head.view(p.spans.id_begin, p.spans.id_end);
+    r.row = p.head.view(p.spans.row_begin, p.spans.row_end);
+    r.before = p.before.view();
+    r.moved_from = p.moved_from;
+    r.partial = p.partial;
+    r.dropped = p.dropped;
+    RecordSource& src = r.source;
+    src.next_file = o.next_file;
+    src.next_position = o.next_pos;
+    src.gtid = o.gtid;
+    src.event_file = p.event_file ? std::string_view(*p.event_file) : std::string_view();
+    src.event_position = p.event_pos;
+    src.row_in_event = p.row_in_event;
+    src.transaction_position = o.txn_pos;
+    src.time = p.time;
+    src.server_id = p.server_id;
+    src.last_in_transaction = o.last;
+  }
   // Only a commit carries a position; the slot is refilled before it is read again.
   if (o.kind == TailEvent::Kind::commit) std::swap(s.current.position, o.position);
   s.current.event_time = o.time;

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <string_view>
@@ -25,7 +26,25 @@ class LineWriter {
   void on_progress(std::function<Status()> f) { on_progress_ = std::move(f); }
 
   // Appends `line` and a newline; writes the buffer out when it is full.
-  Status write_line(std::string_view line);
+  Status write_line(std::string_view line) {
+    DUMPR_TRY(put(line));
+    return put('\n');
+  }
+  // Appends bytes (a piece of a line); writes the buffer out when it is full. A piece larger
+  // than the buffer goes out directly.
+  Status put(std::string_view bytes) {
+    if (size_ + bytes.size() > cap_) return put_slow(bytes);
+    std::memcpy(buf_.get() + size_, bytes.data(), bytes.size());
+    size_ += bytes.size();
+    appended_ += bytes.size();
+    return {};
+  }
+  Status put(char c) {
+    if (size_ == cap_) return put_slow(std::string_view(&c, 1));
+    buf_[size_++] = c;
+    ++appended_;
+    return {};
+  }
   // Writes out everything buffered.
   Status flush();
 
@@ -40,6 +59,7 @@ class LineWriter {
 
  private:
   Status write_all(const char* p, std::size_t n);
+  Status put_slow(std::string_view bytes);
 
   int fd_;
   std::unique_ptr<char[]> buf_;

@@ -1,4 +1,4 @@
-#include "output/line_writer.hpp"
+#include "sink/line_writer.hpp"
 
 #include <unistd.h>
 
@@ -18,18 +18,12 @@ constexpr std::size_t kChunk = 1 << 16;
 LineWriter::LineWriter(int fd, std::size_t capacity, bool (*interrupted)())
     : fd_(fd), buf_(new char[capacity]), cap_(capacity), interrupted_(interrupted) {}
 
-Status LineWriter::write_line(std::string_view line) {
-  appended_ += line.size() + 1;
-  if (size_ + line.size() + 1 > cap_) {
-    DUMPR_TRY(flush());
-    if (line.size() + 1 > cap_) {  // a line larger than the buffer goes out directly
-      DUMPR_TRY(write_all(line.data(), line.size()));
-      return write_all("\n", 1);
-    }
-  }
-  std::memcpy(buf_.get() + size_, line.data(), line.size());
-  size_ += line.size();
-  buf_[size_++] = '\n';
+Status LineWriter::put_slow(std::string_view bytes) {
+  appended_ += bytes.size();
+  DUMPR_TRY(flush());
+  if (bytes.size() > cap_) return write_all(bytes.data(), bytes.size());
+  std::memcpy(buf_.get(), bytes.data(), bytes.size());
+  size_ = bytes.size();
   return {};
 }
 
