@@ -105,6 +105,12 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   if (opts.binlog_files.empty() && cfg->database.empty() && opts.tables.empty())
     print_warning("no --database: rows of every database are written");
 
+  if (!opts.from.file.empty() || !opts.from.gtid.empty())
+    print_info(conn, "starting from " +
+                         (opts.from.file.empty()
+                              ? std::string()
+                              : opts.from.file + ":" + std::to_string(opts.from.position)) +
+                         (opts.from.gtid.empty() ? "" : " GTID " + opts.from.gtid));
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
 
