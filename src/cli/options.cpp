@@ -162,6 +162,7 @@ Result<Config> make_config(ConnectionOptions& o) {
   // Read now, before anything else: a --defaults-file that cannot be read stops here, and the
   // files' database= is known to the subcommand. The client's order: the command line, then the
   // option files, then MYSQL_PWD.
+  if (o.no_defaults) print_info(o, "no option files read (--no-defaults)");
   if (Status s = read_option_files(cfg); !s) return s.take_error();
   if (!cfg.password) {
     if (const char* env = std::getenv("MYSQL_PWD")) cfg.password = std::string(env);

@@ -257,3 +257,32 @@ TEST_CASE("cli: load without --checkpoint on binlog_format=STATEMENT is a plain 
   CHECK(contains(ckpt.err, "load without --checkpoint"));
   CHECK(!std::filesystem::exists(dir / "pos.json"));
 }
+
+TEST_CASE("cli: option files: !include, !includedir, quotes and escapes, the last value wins") {
+  const ServerEnv& env = server();
+  TwoRows t("dumpr_t_cli_include");
+  Sql sql;
+  const std::string user = "dumpr_t_cli_pw";
+  sql.exec("DROP USER IF EXISTS '" + user + "'@'localhost'");
+  sql.exec("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY 'a b#c\\'d'");
+  sql.exec("GRANT SELECT ON `" + t.db.name() + "`.* TO '" + user + "'@'localhost'");
+  TempDir dir;
+  std::filesystem::create_directory(dir / "conf.d");
+  // The main file names a wrong user; conf.d/ (read in name order, .cnf only) puts it right, and
+  // the included file after it gives the password: quoted, with a # and an escaped quote.
+  write_file(dir / "my.cnf", "[client]\nuser = wrong_user\nsocket = " + env.socket +
+                                 "\n!includedir " + (dir / "conf.d") + "\n!include " +
+                                 (dir / "pw.cnf") + "\n[dumpr]\ndatabase=" + t.db.name() + "\n");
+  write_file(dir / "conf.d/10-a.cnf", "[client]\nuser = also_wrong\n");
+  write_file(dir / "conf.d/20-b.cnf", "[client]\nuser = " + user + "\n");
+  write_file(dir / "conf.d/30-c.txt", "[client]\nuser = not_a_cnf_file\n");
+  write_file(dir / "pw.cnf", "[client-server]\npassword = \"a b#c\\'d\"  # a comment\n");
+  RunResult r = dumpr({"load", "-v", "--defaults-file", dir / "my.cnf", "t"});
+  CHECK_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK(count_lines(r.out) == 2);
+  CHECK(contains(r.err, "option files read: " + (dir / "my.cnf") + ", " +
+                            (dir / "conf.d/10-a.cnf") + ", " + (dir / "conf.d/20-b.cnf") + ", " +
+                            (dir / "pw.cnf")));
+  CHECK(contains(r.err, "as " + user + ": "));
+  sql.exec("DROP USER IF EXISTS '" + user + "'@'localhost'");
+}
