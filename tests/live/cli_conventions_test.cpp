@@ -266,6 +266,8 @@ TEST_CASE("cli: option files: !include, !includedir, quotes and escapes, the las
   sql.exec("DROP USER IF EXISTS '" + user + "'@'localhost'");
   sql.exec("CREATE USER '" + user + "'@'localhost' IDENTIFIED BY 'a b#c\\'d'");
   sql.exec("GRANT SELECT ON `" + t.db.name() + "`.* TO '" + user + "'@'localhost'");
+  // What load needs beyond SELECT on MySQL: the global read lock and the binlog position.
+  sql.exec("GRANT RELOAD, REPLICATION CLIENT ON *.* TO '" + user + "'@'localhost'");
   TempDir dir;
   std::filesystem::create_directory(dir / "conf.d");
   // The main file names a wrong user; conf.d/ (read in name order, .cnf only) puts it right, and
