@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "dumpr/error.hpp"
+
 namespace dumpr {
 
 // How values are written. The same options apply to load and tail, so both agree.
@@ -24,8 +26,7 @@ struct TlsOptions {
 
 struct Config {
   // Connection, named as the mysql client names them. Empty means "not given": the option files
-  // ([client] and [dumpr] groups of the usual files, or defaults_file) and then libmariadb's
-  // defaults decide.
+  // (see read_option_files) and then libmariadb's defaults decide.
   std::string host;
   unsigned port = 0;
   std::string socket;
@@ -33,7 +34,8 @@ struct Config {
   std::optional<std::string> password;
   std::string database;
   std::string defaults_file;
-  bool read_default_files = true;  // read ~/.my.cnf etc. (off in tests)
+  bool read_default_files = true;     // read ~/.my.cnf etc. (off in tests)
+  std::string defaults_group_suffix;  // also read [clientSUFFIX], [dumprSUFFIX], ...
   TlsOptions tls;
   unsigned connect_timeout_s = 10;
   unsigned read_timeout_s = 0;  // 0: libmariadb's default
@@ -50,6 +52,20 @@ struct Config {
   // Where warnings go (invalid text bytes, tables without a key, lock fallbacks). The library
   // never prints; the CLI sends these to stderr. Unset: warnings are dropped.
   std::function<void(std::string_view)> on_warning;
+  // Where details go that say what is done (the option files read, each connection made): the
+  // CLI's --verbose. Unset: dropped.
+  std::function<void(std::string_view)> on_info;
 };
+
+// Reads the option files as the mariadb client does and fills in what `cfg` leaves empty: host,
+// port, socket, user, password, database, ssl-ca, ssl-cert, ssl-key, and the TLS mode from
+// ssl-mode, ssl-verify-server-cert (VERIFY_IDENTITY), ssl (REQUIRED) or skip-ssl (DISABLED).
+// Groups [client], [client-server], [client-mariadb] and [dumpr], and each of them with
+// defaults_group_suffix appended; files: only defaults_file if given, else (if
+// read_default_files) /etc/my.cnf, /etc/mysql/my.cnf, $MARIADB_HOME/my.cnf (or $MYSQL_HOME) and
+// ~/.my.cnf, with !include and !includedir. A later option wins. Then clears defaults_file and
+// read_default_files: connections read no file again. Connecting does this itself when the
+// caller has not. Error: a defaults_file that cannot be read, a malformed file.
+Status read_option_files(Config& cfg);
 
 }  // namespace dumpr

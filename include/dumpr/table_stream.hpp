@@ -36,6 +36,10 @@ struct LoadOptions {
   // LOCK; RELOAD privilege; 3 s lock_wait_timeout). When it is refused or not granted in time,
   // the load uses one connection and says why through cfg.on_warning.
   unsigned jobs = 1;
+  // Whether the caller needs position() (to write a checkpoint for tail). Without it, a server
+  // whose binary log is off or not in ROW format gives a plain consistent snapshot, as
+  // mariadb-dump would, with one warning through cfg.on_warning, and position() is empty.
+  bool need_position = true;
 };
 
 class TableStream {

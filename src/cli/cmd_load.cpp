@@ -73,9 +73,13 @@ class Progress {
   void done(std::uint64_t rows, const Position& pos) {
     if (!on_) return;
     double secs = std::chrono::duration<double>(clock::now() - start_).count();
-    std::fprintf(stderr, "\r\033[Kdumpr: %llu rows in %.1f s; snapshot position %s:%llu\n",
-                 static_cast<unsigned long long>(rows), secs, pos.file.c_str(),
-                 static_cast<unsigned long long>(pos.position));
+    if (pos.file.empty())
+      std::fprintf(stderr, "\r\033[Kdumpr: %llu rows in %.1f s\n",
+                   static_cast<unsigned long long>(rows), secs);
+    else
+      std::fprintf(stderr, "\r\033[Kdumpr: %llu rows in %.1f s; snapshot position %s:%llu\n",
+                   static_cast<unsigned long long>(rows), secs, pos.file.c_str(),
+                   static_cast<unsigned long long>(pos.position));
   }
 
  private:
@@ -100,8 +104,13 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   auto format = make_cli_format(args.format);
   if (!format) return print_error(format.error()), exit_code(format.error().kind);
 
-  auto stream = TableStream::open(*cfg, args.tables, LoadOptions{.jobs = jobs.value()});
+  auto stream = TableStream::open(
+      *cfg, args.tables,
+      LoadOptions{.jobs = jobs.value(), .need_position = !args.checkpoint.empty()});
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
+  if (const Position& p = stream->position(); !p.file.empty())
+    print_info(conn, "snapshot at binlog position " + p.file + ":" + std::to_string(p.position) +
+                         (p.gtid.empty() ? "" : " (GTID " + p.gtid + ")"));
   auto sink = open_sink(args.output);
   if (!sink) return print_error(sink.error()), exit_code(sink.error().kind);
 

@@ -105,6 +105,12 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   if (!format) return print_error(format.error()), exit_code(format.error().kind);
   opts.keep_before = (*format)->wants_before();
 
+  if (!opts.from.file.empty() || !opts.from.gtid.empty())
+    print_info(conn, "starting from " +
+                         (opts.from.file.empty()
+                              ? std::string()
+                              : opts.from.file + ":" + std::to_string(opts.from.position)) +
+                         (opts.from.gtid.empty() ? "" : " GTID " + opts.from.gtid));
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
   auto sink = open_sink(args.output);

@@ -1,5 +1,7 @@
 // dumpr's command line: parse flags, dispatch to one subcommand. The work is in the library.
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
 
 #include "cli/commands.hpp"
 
@@ -15,6 +17,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"dumpr: MySQL/MariaDB tables and binary log as JSON lines"};
   app.set_version_flag("--version", std::string("dumpr ") + DUMPR_VERSION);
+  // -h is the host, as in the mariadb client; set before the subcommands, which inherit it.
+  app.set_help_flag("-?,--help", "Print this help message and exit");
   app.require_subcommand(1, 1);
   app.fallthrough(false);
 
@@ -35,10 +39,11 @@ int main(int argc, char** argv) {
                        "Append the lines to this file (synced before the checkpoint) instead of "
                        "stdout");
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
-  load_cmd->add_flag("--quiet", load.quiet, "No progress, even on a terminal");
+  load_cmd->add_flag("-q,--quiet", load.quiet, "No progress, even on a terminal");
   load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")->required();
   add_format_options(*load_cmd, load.format, false);
   add_connection_options(*load_cmd, conn);
+  add_value_options(*load_cmd, conn);
 
   PositionArgs position;
   CLI::App* position_cmd =
@@ -76,7 +81,7 @@ int main(int argc, char** argv) {
                      "--tables may name tables that do not exist yet (created later)");
   tail_cmd->add_flag("--progress", tail.progress,
                      "Show position, rows and lag behind the server on stderr");
-  tail_cmd->add_flag("--quiet", tail.quiet, "No progress, even on a terminal");
+  tail_cmd->add_flag("-q,--quiet", tail.quiet, "No progress, even on a terminal");
   tail_cmd->add_option("--schema", tail.schema,
                        "With --binlog-file: decode with the table definitions recorded in this "
                        "checkpoint file, as live");
@@ -84,6 +89,11 @@ int main(int argc, char** argv) {
                        "Decode this local binlog file instead of a server (repeatable)");
   add_format_options(*tail_cmd, tail.format, true);
   add_connection_options(*tail_cmd, conn);
+  add_value_options(*tail_cmd, conn);
+
+  std::string help_topic;
+  CLI::App* help_cmd = app.add_subcommand("help", "Help on dumpr, or on one command");
+  help_cmd->add_option("command", help_topic, "The command: the same as `dumpr COMMAND --help`");
 
   try {
     app.parse(argc, argv);
@@ -98,6 +108,20 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  if (*help_cmd) {
+    if (help_topic.empty()) {
+      std::cout << app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
+      return 0;
+    }
+    for (CLI::App* cmd : {load_cmd, position_cmd, validate_cmd, tail_cmd}) {
+      if (cmd->get_name() != help_topic) continue;
+      std::cout << cmd->help(app.get_name());
+      return 0;
+    }
+    std::fprintf(stderr, "dumpr: help %s: no such command (load, tail, position, validate-pos)\n",
+                 help_topic.c_str());
+    return 2;
+  }
   if (*load_cmd) return run_load(conn, load);
   if (*position_cmd) return run_position(conn, position);
   if (*validate_cmd) return run_validate(conn, validate);

@@ -14,25 +14,42 @@ namespace dumpr::cli {
 
 void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
   const char* group = "Connection";
-  cmd.add_option("--host", o.host, "Server host name or address")->group(group);
+  cmd.add_option("-h,--host", o.host, "Server host name or address")->group(group);
   cmd.add_option("-P,--port", o.port, "Server TCP port")->group(group);
   cmd.add_option("-S,--socket", o.socket, "Server unix socket path")->group(group);
   cmd.add_option("-u,--user", o.user, "User name")->group(group);
-  cmd.add_option("--password", o.password,
-                 "Password (--password=VALUE; a bare --password prompts; also MYSQL_PWD)")
+  cmd.add_option("-p,--password", o.password,
+                 "Password: -pVALUE or --password=VALUE; a bare -p or --password asks on the "
+                 "terminal; also MYSQL_PWD")
       ->group(group);
   cmd.add_option("-D,--database", o.database, "The database whose tables are captured")
       ->group(group);
   cmd.add_option("--defaults-file", o.defaults_file,
-                 "Read client options only from this file ([client] and [dumpr] groups)")
+                 "Read the option groups from this file only (an error if it cannot be read)")
+      ->group(group);
+  cmd.add_option("--defaults-group-suffix", o.defaults_group_suffix,
+                 "Also read the groups [clientSUFFIX] and [dumprSUFFIX] of the option files")
       ->group(group);
   cmd.add_flag("--no-defaults", o.no_defaults, "Read no option files")->group(group);
   cmd.add_option("--ssl-mode", o.ssl_mode,
                  "DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
       ->group(group);
+  cmd.add_flag("--ssl", o.ssl, "Require TLS (--ssl-mode=REQUIRED)")->group(group);
+  cmd.add_flag("--skip-ssl", o.skip_ssl, "No TLS (--ssl-mode=DISABLED)")->group(group);
+  cmd.add_flag("--ssl-verify-server-cert", o.ssl_verify_server_cert,
+               "Require TLS and check the server's certificate and host name "
+               "(--ssl-mode=VERIFY_IDENTITY)")
+      ->group(group);
   cmd.add_option("--ssl-ca", o.ssl_ca, "CA certificate file")->group(group);
   cmd.add_option("--ssl-cert", o.ssl_cert, "Client certificate file")->group(group);
   cmd.add_option("--ssl-key", o.ssl_key, "Client key file")->group(group);
+  cmd.add_flag("-v,--verbose", o.verbose,
+               "Say on stderr what is done: option files read, connections made, the position "
+               "started from")
+      ->group("Output");
+}
+
+void add_value_options(CLI::App& cmd, ConnectionOptions& o) {
   cmd.add_option("--zero-dates", o.zero_dates,
                  "Zero dates like 0000-00-00: keep (as the server shows them) or null")
       ->check(CLI::IsMember({"keep", "null"}))
@@ -84,6 +101,10 @@ void print_warning(std::string_view msg) {
   std::fprintf(stderr, "dumpr: warning: %.*s\n", static_cast<int>(msg.size()), msg.data());
 }
 
+void print_info(const ConnectionOptions& o, std::string_view msg) {
+  if (o.verbose) std::fprintf(stderr, "dumpr: %.*s\n", static_cast<int>(msg.size()), msg.data());
+}
+
 Result<std::unique_ptr<Sink>> open_sink(const std::string& output) {
   if (output.empty()) return make_fd_sink(STDOUT_FILENO, &stop_requested);
   std::uint64_t cut = 0;
@@ -95,6 +116,22 @@ Result<std::unique_ptr<Sink>> open_sink(const std::string& output) {
   return sink;
 }
 
+namespace {
+
+// --ssl, --skip-ssl and --ssl-verify-server-cert as the --ssl-mode they mean.
+Result<std::string> tls_mode(const ConnectionOptions& o) {
+  const int flags = o.ssl + o.skip_ssl + o.ssl_verify_server_cert;
+  if (flags == 0) return o.ssl_mode;
+  if (!o.ssl_mode.empty() || (o.skip_ssl && flags > 1))
+    return make_error(ErrorKind::usage,
+                      "--ssl-mode, --skip-ssl and --ssl or --ssl-verify-server-cert say different "
+                      "things: give one of them");
+  if (o.ssl_verify_server_cert) return std::string("VERIFY_IDENTITY");
+  return std::string(o.ssl ? "REQUIRED" : "DISABLED");
+}
+
+}  // namespace
+
 Result<Config> make_config(ConnectionOptions& o) {
   Config cfg;
   cfg.host = o.host;
@@ -103,19 +140,32 @@ Result<Config> make_config(ConnectionOptions& o) {
   cfg.user = o.user;
   cfg.database = o.database;
   cfg.defaults_file = o.defaults_file;
+  cfg.defaults_group_suffix = o.defaults_group_suffix;
   cfg.read_default_files = !o.no_defaults;
-  cfg.tls = TlsOptions{o.ssl_mode, o.ssl_ca, o.ssl_cert, o.ssl_key};
+  auto mode = tls_mode(o);
+  if (!mode) return mode.take_error();
+  cfg.tls = TlsOptions{mode.value(), o.ssl_ca, o.ssl_cert, o.ssl_key};
   if (o.prompt_password) {
     auto pw = prompt_password();
     if (!pw) return pw.take_error();
     cfg.password = std::move(pw.value());
   } else if (o.password) {
     cfg.password = o.password;
-  } else if (const char* env = std::getenv("MYSQL_PWD")) {
-    cfg.password = std::string(env);
   }
   cfg.values.zero_dates_as_null = o.zero_dates == "null";
   cfg.on_warning = [](std::string_view msg) { print_warning(msg); };
+  if (o.verbose)
+    cfg.on_info = [](std::string_view msg) {
+      std::fprintf(stderr, "dumpr: %.*s\n", static_cast<int>(msg.size()), msg.data());
+    };
+  // Read now, before anything else: a --defaults-file that cannot be read stops here, and the
+  // files' database= is known to the subcommand. The client's order: the command line, then the
+  // option files, then MYSQL_PWD.
+  if (o.no_defaults) print_info(o, "no option files read (--no-defaults)");
+  if (Status s = read_option_files(cfg); !s) return s.take_error();
+  if (!cfg.password) {
+    if (const char* env = std::getenv("MYSQL_PWD")) cfg.password = std::string(env);
+  }
   return cfg;
 }
 

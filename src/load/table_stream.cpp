@@ -130,6 +130,7 @@ struct TableStream::Impl {
   mysql::Connection conn;  // settings and tables; the snapshot's when it is read on one connection
   std::vector<LoadTable> tables;
   Position position;
+  bool without_position = false;  // the binlog cannot give one and the caller needs none
   // MySQL: why the global read lock could not be had, once --jobs N failed to get it (and said
   // so): the one connection then does not wait for it again.
   std::optional<Error> lock_refused;
@@ -291,6 +292,7 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
 }
 
 Status TableStream::Impl::open_snapshot() {
+  if (without_position) return conn.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT");
   if (conn.is_mariadb()) {
     // MariaDB ties the binlog position to the snapshot itself: no lock is needed.
     DUMPR_TRY(conn.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT"));
@@ -425,7 +427,7 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
   for (mysql::Connection& w : workers) {
     s = w.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT");
     if (!s) break;
-    if (conn.is_mariadb()) {
+    if (conn.is_mariadb() && !without_position) {
       auto p = snapshot_position(w);
       if (!p) {
         s = p.take_error();
@@ -435,13 +437,14 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
     }
   }
   Result<Position> mysql_pos = Position{};
-  if (s && !conn.is_mariadb()) mysql_pos = mysql::current_position(conn);
+  if (s && !conn.is_mariadb() && !without_position) mysql_pos = mysql::current_position(conn);
   Status unlock = conn.exec(backup_stage ? "BACKUP STAGE END" : "UNLOCK TABLES");
   if (!s) return s.take_error();
   if (!mysql_pos) return mysql_pos.take_error();
   DUMPR_TRY(unlock);
   DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
 
+  if (without_position) return workers;
   if (conn.is_mariadb()) {
     // Each snapshot reports its own position: equal, or something committed under the lock.
     for (const Position& p : seen) {
@@ -588,8 +591,19 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
   auto impl = std::make_unique<Impl>(cfg, std::move(conn.value()));
   DUMPR_TRY(impl->setup_session(impl->conn));
   auto settings = mysql::check_binlog_settings(impl->conn);
-  if (!settings) return settings.take_error();
-  if (settings->row_image != "FULL")
+  if (!settings && settings.error().kind == ErrorKind::server_config && !options.need_position) {
+    // A plain snapshot, as mariadb-dump takes: no position to tail from is needed.
+    impl->without_position = true;
+    warn(cfg,
+         "a plain snapshot, with no binlog position to tail from (none is needed without "
+         "a checkpoint): " +
+             settings.error().message);
+  } else if (!settings) {
+    Error e = settings.take_error();
+    if (e.kind == ErrorKind::server_config)
+      e.message += " (or load without --checkpoint: a plain snapshot, with no position)";
+    return e;
+  } else if (settings->row_image != "FULL")
     warn(cfg, "binlog_row_image is " + settings->row_image +
                   ": tail will see only some columns of updated rows (set binlog_row_image=FULL "
                   "for whole rows)");
@@ -609,7 +623,7 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
   }
   if (workers.empty()) DUMPR_TRY(impl->open_snapshot());
   mysql::Connection& in_snapshot = workers.empty() ? impl->conn : workers[0];
-  {
+  if (!impl->without_position) {
     // The database's table definitions as of this position: tail starts from them (the
     // column names when the binlog has none; MariaDB JSON, UUID and INET kinds always).
     auto h = mysql::record_schema(in_snapshot, cfg.database);

@@ -100,18 +100,20 @@ Error Connection::last_error(std::string_view what) const {
   return make_error(kind, std::move(msg));
 }
 
-Result<Connection> Connection::open(const Config& cfg) {
+Result<Connection> Connection::open(const Config& given) {
+  // dumpr reads the option files itself (read_option_files), libmariadb reads none: the CLI has
+  // read them before it connects; a library caller that has not gets them read here.
+  std::optional<Config> with_files;
+  if (!given.defaults_file.empty() || given.read_default_files) {
+    with_files = given;
+    DUMPR_TRY(read_option_files(*with_files));
+  }
+  const Config& cfg = with_files ? *with_files : given;
+
   Connection c;
   c.m_.reset(mysql_init(nullptr));
   if (!c.m_) return make_error(ErrorKind::internal, "mysql_init failed (out of memory)");
   MYSQL* m = c.m_.get();
-
-  if (!cfg.defaults_file.empty()) {
-    mysql_optionsv(m, MYSQL_READ_DEFAULT_FILE, cfg.defaults_file.c_str());
-    mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, "dumpr");
-  } else if (cfg.read_default_files) {
-    mysql_optionsv(m, MYSQL_READ_DEFAULT_GROUP, "dumpr");
-  }
   unsigned timeout = cfg.connect_timeout_s;
   mysql_optionsv(m, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   if (cfg.read_timeout_s) {
@@ -143,8 +145,9 @@ Result<Connection> Connection::open(const Config& cfg) {
   mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &use_tls);
   mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_cert);
 
+  // libmariadb takes the socket for no host or "localhost", else TCP.
   std::string where;
-  if (!cfg.socket.empty())
+  if (!cfg.socket.empty() && (cfg.host.empty() || cfg.host == "localhost"))
     where = "socket " + cfg.socket;
   else if (!cfg.host.empty())
     where = cfg.host + (cfg.port ? ":" + std::to_string(cfg.port) : std::string());
@@ -162,6 +165,14 @@ Result<Connection> Connection::open(const Config& cfg) {
   const char* info = mysql_get_server_info(m);
   c.mariadb_ = info && std::strstr(info, "MariaDB") != nullptr;
   c.version_ = mysql_get_server_version(m);
+  if (cfg.on_info) {
+    const char* cipher = mysql_get_ssl_cipher(m);
+    const char* user = m->user;
+    cfg.on_info("connected to " + where + " (" + mysql_get_host_info(m) + ") as " +
+                (user && *user ? user : "(default user)") + ": " + (info ? info : "?") +
+                (cipher ? std::string(", TLS ") + cipher : std::string(", not encrypted")) +
+                (cfg.database.empty() ? std::string() : ", database " + cfg.database));
+  }
   return c;
 }
 
