@@ -385,6 +385,14 @@ Status BinlogStream::Impl::connect_source(const Position& from) {
   req.server_id = server_id;
   req.heartbeat_ms = opts.heartbeat_ms;
   req.gtid = from.file.empty() ? from.gtid : std::string();
+  if (reconnects > 0 && !flavor_mariadb && !from.file.empty() && !from.gtid.empty()) {
+    // The file may have been purged while the server was away: as at the start (choose_start).
+    auto start = mysql::choose_start(*conn, from);
+    if (start && *start == mysql::StartFrom::gtid) {
+      warn("binlog file " + from.file + " was purged meanwhile: resuming after the GTID set");
+      req.gtid = from.gtid;
+    }
+  }
   auto d = mysql::BinlogDump::start(std::move(conn.value()), req);
   if (!d) return d.take_error();
   dump.emplace(std::move(d.value()));

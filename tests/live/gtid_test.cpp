@@ -216,6 +216,44 @@ TEST_CASE("gtid: a checkpoint without a GTID set gets one at the next binlog fil
   CHECK(checkpoint_gtid(ckpt) == executed(c));
 }
 
+TEST_CASE(
+    "gtid: a following MySQL tail whose file is purged while it reconnects goes on after its GTID "
+    "set") {
+  if (!server_is_mysql()) {
+    MESSAGE("on MariaDB, skipped: MySQL GTID sets");
+    return;
+  }
+  Client c(private_sandbox().socket());
+  c.exec("DROP DATABASE IF EXISTS gtidfollow");
+  c.exec("CREATE DATABASE gtidfollow");
+  c.exec("USE gtidfollow");
+  c.exec("CREATE TABLE t (id INT PRIMARY KEY)");
+  TempDir dir;
+  const std::string ckpt = dir / "pos.json";
+  RunResult p = private_run("position", "gtidfollow", {"--checkpoint", ckpt});
+  REQUIRE_MESSAGE(p.exit_code == 0, describe(p));
+  Background tail(tail_args(private_conn("gtidfollow"), {"--from", ckpt}));
+  c.exec("INSERT INTO t VALUES (1)");
+  REQUIRE_MESSAGE(tail.wait_until([&] { return tail.lines() >= 1; }, 30), tail.err());
+  // Its last commit is in this file; the next file starts, and this one is purged while the
+  // replication connection is cut (purge_to ends it): the reconnect finds the file gone.
+  const std::string old_file = master_status(c).file;
+  c.exec("FLUSH BINARY LOGS");
+  purge_to(c, master_status(c).file, old_file);
+  c.exec("INSERT INTO t VALUES (2)");
+  c.exec("INSERT INTO t VALUES (3)");
+  REQUIRE_MESSAGE(tail.wait_until([&] { return tail.lines() >= 3; }, 30), tail.err());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  tail.signal(SIGTERM);
+  auto rc = tail.wait_exit(30);
+  REQUIRE(rc.has_value());
+  CHECK_MESSAGE(*rc == 0, tail.err());
+  CHECK(ids_of(tail.out()) == range(1, 3));
+  CHECK(tail.err().find(old_file + " was purged meanwhile: resuming after the GTID set") !=
+        std::string::npos);
+  CHECK(checkpoint_gtid(ckpt) == executed(c));
+}
+
 TEST_CASE("gtid: tail --until-end asks the server for no BINLOG_GTID_POS (a scan of its binlog)") {
   if (server_is_mysql()) {
     skipped_on_mysql("the BINLOG_GTID_POS check",
