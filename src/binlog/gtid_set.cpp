@@ -77,15 +77,23 @@ void put_u64(std::string& s, std::uint64_t v) {
 
 }  // namespace
 
-std::string uuid_text(const Uuid& u) {
+namespace {
+
+void append_uuid(std::string& s, const Uuid& u) {
   static const char* hex = "0123456789abcdef";
-  std::string s;
-  s.reserve(36);
   for (std::size_t i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) s += '-';
     s += hex[u[i] >> 4];
     s += hex[u[i] & 15];
   }
+}
+
+}  // namespace
+
+std::string uuid_text(const Uuid& u) {
+  std::string s;
+  s.reserve(36);
+  append_uuid(s, u);
   return s;
 }
 
@@ -252,7 +260,7 @@ void GtidSet::write_text(std::string& out) const {
   for (const auto& [key, intervals] : sets_) {
     if (!current || *current != key.first) {
       if (current) out += ',';
-      out += uuid_text(key.first);
+      append_uuid(out, key.first);  // into the reused buffer: no string per commit
       current = &key.first;
     }
     if (!key.second.empty()) {
