@@ -63,7 +63,8 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--from", tail.from, "Checkpoint file to start from");
   tail_cmd->add_option("--from-position", tail.from_position, "Start at FILE:POS");
   tail_cmd->add_option("--from-gtid", tail.from_gtid,
-                       "Start after this GTID position (MariaDB: domain-server-seq,...)");
+                       "Start after this GTID position (MariaDB: domain-server-seq,...) or set "
+                       "(MySQL: uuid:1-5:tag:1-3,...)");
   tail_cmd->add_option("--checkpoint", tail.checkpoint,
                        "Checkpoint file to advance after each transaction (default: --from)");
   tail_cmd->add_flag("--until-end", tail.until_end,

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "binlog/crc32.hpp"
+#include "binlog/gtid_set.hpp"
 #include "common/signals_blocked.hpp"
 
 namespace dumpr::mysql {
@@ -246,8 +247,28 @@ Result<std::string> binlog_dump_body(const DumpRequest& req) {
   return packet;
 }
 
+Result<std::string> binlog_dump_gtid_body(const DumpRequest& req) {
+  auto set = binlog::GtidSet::parse(req.gtid);
+  if (!set) return set.take_error();
+  const std::string data = set->encode();
+  // COM_BINLOG_DUMP_GTID (sql/rpl_source.cc com_binlog_dump_gtid): flags 2
+  // (BINLOG_DUMP_NON_BLOCK 1 | BINLOG_THROUGH_GTID 4), server id 4, file name length 4, file name
+  // (none: the server finds the first file with a transaction not in the set), position 8
+  // (4, the first event), data length 4, the set's binary form (Gtid_set::encode).
+  std::string packet;
+  put_le(packet, (req.non_blocking ? 1 : 0) | 4, 2);
+  put_le(packet, req.server_id, 4);
+  put_le(packet, 0, 4);
+  put_le(packet, 4, 8);
+  put_le(packet, data.size(), 4);
+  packet += data;
+  return packet;
+}
+
 Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
-  auto body = binlog_dump_body(req);  // refused before the session is touched
+  const bool mysql_gtid = !req.gtid.empty() && !conn.is_mariadb();
+  // Refused before the session is touched.
+  auto body = mysql_gtid ? binlog_dump_gtid_body(req) : binlog_dump_body(req);
   if (!body) return body.take_error();
   // Tell the server we understand checksums, so it sends events exactly as logged (with CRC32).
   DUMPR_TRY(conn.exec("SET @master_binlog_checksum = @@global.binlog_checksum"));
@@ -255,9 +276,7 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
     // MARIA_SLAVE_CAPABILITY_GTID: real GTID, annotate and checkpoint events, not MySQL stand-ins.
     DUMPR_TRY(conn.exec("SET @mariadb_slave_capability = 4"));
   }
-  if (!req.gtid.empty()) {
-    if (!conn.is_mariadb())
-      return make_error(ErrorKind::usage, "a GTID start position needs a MariaDB server here");
+  if (!req.gtid.empty() && conn.is_mariadb()) {
     // MariaDB's GTID start (sql/sql_repl.cc): the dump begins after the given GTID position.
     DUMPR_TRY(conn.exec("SET @slave_connect_state = " + quote_string(conn.get(), req.gtid)));
     DUMPR_TRY(conn.exec("SET @slave_gtid_strict_mode = 0"));
@@ -269,9 +288,13 @@ Result<BinlogDump> BinlogDump::start(Connection conn, const DumpRequest& req) {
 
   const std::string& packet = *body;
   MYSQL* m = conn.get();
-  if (m->methods->db_command(m, COM_BINLOG_DUMP, packet.data(), packet.size(), 1, nullptr) != 0)
-    return conn.last_error("requesting the binary log from " + req.file + ":" +
-                           std::to_string(req.position));
+  // libmariadb names no COM_BINLOG_DUMP_GTID (0x1e, its COM_UNSUPPORTED): the number is sent.
+  const auto command = mysql_gtid ? static_cast<enum_server_command>(0x1e) : COM_BINLOG_DUMP;
+  if (m->methods->db_command(m, command, packet.data(), packet.size(), 1, nullptr) != 0)
+    return conn.last_error("requesting the binary log " +
+                           (req.gtid.empty()
+                                ? "from " + req.file + ":" + std::to_string(req.position)
+                                : "after GTIDs " + req.gtid));
   auto reader = std::make_unique<Reader>(std::move(conn), req.non_blocking);
   reader->start();
   return BinlogDump(std::move(reader));

@@ -25,13 +25,19 @@ struct DumpRequest {
   std::uint32_t server_id = 0;
   unsigned heartbeat_ms = 500;  // the server sends a heartbeat when idle this long
   bool non_blocking = false;    // end with EOF at the end of the log instead of waiting
-  std::string gtid;             // MariaDB: start after this GTID position instead (file ignored)
+  // Start after this GTID position (MariaDB) or set (MySQL, COM_BINLOG_DUMP_GTID) instead; the
+  // file and position are then ignored.
+  std::string gtid;
 };
 
 // The COM_BINLOG_DUMP request's body (after the command byte): offset (4 bytes), flags (2),
 // server id (4), file name (none for a GTID start). An offset that does not fit in 4 bytes is a
 // position Error, never cut short: the classic request has no wider field, and MariaDB no other.
 Result<std::string> binlog_dump_body(const DumpRequest& req);
+
+// The COM_BINLOG_DUMP_GTID request's body (MySQL, after the command byte) for req.gtid, a GTID
+// set in MySQL's text form (a usage Error when it is not one).
+Result<std::string> binlog_dump_gtid_body(const DumpRequest& req);
 
 class BinlogDump {
  public:

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <set>
 
+#include "binlog/gtid_set.hpp"
+
 namespace dumpr::mysql {
 
 namespace {
@@ -29,7 +31,12 @@ bool starts_with_ci(std::string_view s, std::string_view prefix) {
 
 // Whether an event of this type (as SHOW BINLOG EVENTS names it) only ever comes inside a
 // transaction, after its start: starting there would read a transaction from its middle.
-bool inside_transaction(std::string_view type, std::string_view info) {
+// `gtid_first`: the server logs a GTID event before every transaction and statement (MySQL
+// 5.7.6 on, Gtid or Anonymous_Gtid even with gtid_mode=OFF; sql/binlog.cc
+// MYSQL_BIN_LOG::write_transaction), so each Query event, BEGIN and DDL alike, comes after its
+// transaction's start. On MariaDB the GTID event is the BEGIN and a DDL's Query follows one too,
+// but MariaDB 10.0+ logs no Query BEGIN, so it is told apart as before.
+bool inside_transaction(std::string_view type, std::string_view info, bool gtid_first) {
   std::string t(type);
   for (char& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   // Table_map; Write/Update/Delete_rows (v1, compressed, partial); MariaDB Annotate_rows and
@@ -38,6 +45,7 @@ bool inside_transaction(std::string_view type, std::string_view info) {
     return true;
   if (t == "xid" || t == "xa_prepare" || t == "transaction_payload") return true;
   if (t == "query") {
+    if (gtid_first) return true;
     for (std::string_view end :
          {"COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "XA END", "XA PREPARE"})
       if (starts_with_ci(info, end)) return true;
@@ -116,7 +124,7 @@ std::string gtid_at(Connection& c, const std::string& file, std::uint64_t offset
   return r->get(0, "g");
 }
 
-Result<Position> current_position(Connection& c) {
+Result<Position> current_position(Connection& c, bool with_gtid) {
   const char* sql = has_binary_log_status(c) ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS";
   auto r = c.query(sql);
   if (!r) {
@@ -139,11 +147,22 @@ Result<Position> current_position(Connection& c) {
     std::erase(pos.gtid, '\n');
   }
   DUMPR_TRY(fill_server_identity(c, pos));
-  if (c.is_mariadb()) pos.gtid = gtid_at(c, pos.file, pos.position);
+  if (c.is_mariadb() && with_gtid) pos.gtid = gtid_at(c, pos.file, pos.position);
   return pos;
 }
 
-Status check_position(Connection& c, const Position& pos) {
+namespace {
+
+// "binlog file F is no longer on the server (purged; the oldest is G)".
+std::string purged_file(const std::string& file, const std::string& oldest) {
+  return "binlog file " + file + " is no longer on the server (purged; the oldest is " +
+         (oldest.empty() ? std::string("none") : oldest) + ")";
+}
+
+// check_position, saying in `oldest` which file is the server's oldest when the error is that
+// the file is gone (purged).
+Status check_position_in_file(Connection& c, const Position& pos, bool& purged,
+                              std::string& oldest) {
   Position here;
   DUMPR_TRY(fill_server_identity(c, here));
   if (pos.server_id != 0 && pos.server_id != here.server_id)
@@ -181,12 +200,12 @@ Status check_position(Connection& c, const Position& pos) {
       size = to_u64(logs->get(i, "File_size"));
     }
   }
+  purged = !found;
+  oldest = first;
   if (!found)
     return make_error(ErrorKind::position,
-                      "binlog file " + pos.file +
-                          " is no longer on the server (purged; the oldest is " +
-                          (first.empty() ? std::string("none") : first) +
-                          "): run `dumpr load` again to take a new snapshot and position");
+                      purged_file(pos.file, first) +
+                          ": run `dumpr load` again to take a new snapshot and position");
   if (pos.position < 4)
     return make_error(ErrorKind::position, "offset " + std::to_string(pos.position) +
                                                " is before the first event of " + pos.file);
@@ -220,14 +239,86 @@ Status check_position(Connection& c, const Position& pos) {
     // A tail started there would begin with a transaction's middle: rows whose table map it
     // never saw, or rows without their start. Only transaction boundaries are resume points.
     const std::string type = ev->rows.empty() ? std::string() : ev->get(0, "Event_type");
-    if (!type.empty() && inside_transaction(type, ev->get(0, "Info")))
+    const bool gtid_first = !c.is_mariadb() && c.server_version() >= 50706;
+    if (!type.empty() && inside_transaction(type, ev->get(0, "Info"), gtid_first))
       return make_error(ErrorKind::position,
                         "offset " + std::to_string(pos.position) + " in " + pos.file +
                             " is not at a transaction boundary: the event there is " + type +
-                            ", inside a transaction (a checkpoint, SHOW MASTER STATUS and the end "
-                            "of a transaction's Xid or COMMIT event are boundaries)");
+                            (gtid_first && type == "Query" ? ", after its transaction's GTID event"
+                                                           : ", inside a transaction") +
+                            " (a checkpoint, SHOW MASTER STATUS, a transaction's GTID event and "
+                            "the end of a transaction's Xid or COMMIT event are boundaries)");
   }
   return {};
+}
+
+// MySQL: whether the server can send every transaction not in `gtids` (a GTID set as the
+// checkpoint keeps it), and the set is this server's history. OK, a usage Error for a set that
+// is not one, or a position Error naming what is missing.
+Status check_gtid_set_served(Connection& c, const std::string& gtids) {
+  auto parsed = binlog::GtidSet::parse(gtids);
+  if (!parsed) return parsed.take_error();
+  auto mode = c.query("SELECT @@GLOBAL.gtid_mode AS m");
+  if (!mode) return mode.take_error();
+  if (mode->rows.empty() || upper(mode->get(0, "m")) != "ON")
+    return make_error(ErrorKind::position,
+                      "the server's gtid_mode is " +
+                          (mode->rows.empty() ? std::string("unknown") : mode->get(0, "m")) +
+                          ", not ON: it cannot be asked for the binary log after a GTID set (set "
+                          "gtid_mode=ON, or start from a file and offset it still has)");
+  // The canonical text: the server parses it as we do (tags in lower case).
+  const std::string set = quote_string(c.get(), parsed->to_string());
+  auto r = c.query("SELECT GTID_SUBTRACT(@@GLOBAL.gtid_purged, " + set +
+                   ") AS missing, GTID_SUBTRACT(" + set + ", @@GLOBAL.gtid_executed) AS extra");
+  if (!r) return r.take_error();
+  std::string missing = r->rows.empty() ? "" : r->get(0, "missing");
+  std::string extra = r->rows.empty() ? "" : r->get(0, "extra");
+  std::erase(missing, '\n');
+  std::erase(extra, '\n');
+  if (!missing.empty())
+    return make_error(ErrorKind::position,
+                      "the server purged binary logs holding transactions after the GTID set (" +
+                          missing +
+                          " are neither in the set nor on the server any more): run `dumpr load` "
+                          "again to take a new snapshot and position");
+  if (!extra.empty())
+    return make_error(ErrorKind::position,
+                      "the GTID set has transactions this server never executed (" + extra +
+                          "): it is from another server, or the server's history was reset; "
+                          "run `dumpr load` again to take a new snapshot and position");
+  return {};
+}
+
+}  // namespace
+
+Status check_position(Connection& c, const Position& pos) {
+  auto start = choose_start(c, pos);
+  if (!start) return start.take_error();
+  return {};
+}
+
+Result<StartFrom> choose_start(Connection& c, const Position& pos) {
+  if (pos.file.empty()) {
+    // --from-gtid: MariaDB finds the place itself and says when it cannot.
+    if (c.is_mariadb()) return StartFrom::gtid;
+    DUMPR_TRY(check_gtid_set_served(c, pos.gtid));
+    return StartFrom::gtid;
+  }
+  bool purged = false;
+  std::string oldest;
+  Status in_file = check_position_in_file(c, pos, purged, oldest);
+  if (in_file) return StartFrom::file;
+  Error why = in_file.take_error();
+  // The file is gone: a MySQL checkpoint's GTID set still names the place, as long as the
+  // server has every transaction after it.
+  if (!purged || pos.gtid.empty() || c.is_mariadb()) return why;
+  if (Status served = check_gtid_set_served(c, pos.gtid); !served) {
+    Error e = served.take_error();
+    e.message = purged_file(pos.file, oldest) +
+                ", and no resume after the checkpoint's GTID set: " + e.message;
+    return e;
+  }
+  return StartFrom::gtid;
 }
 
 Status check_table_name(std::string_view name, const std::string& database) {

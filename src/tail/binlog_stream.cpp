@@ -21,6 +21,7 @@
 
 #include "binlog/decoder.hpp"
 #include "binlog/file.hpp"
+#include "binlog/gtid_set.hpp"
 #include "binlog/rows.hpp"
 #include "mysql/binlog_dump.hpp"
 #include "mysql/connection.hpp"
@@ -139,34 +140,6 @@ bool starts_with_word(std::string_view q, std::string_view word) {
   return q.size() == word.size() || !std::isalnum(static_cast<unsigned char>(q[word.size()]));
 }
 
-// MariaDB GTID positions are one "domain-server-seq" per domain; a commit replaces its domain's.
-std::string merge_maria_gtid(const std::string& pos, const std::string& gtid) {
-  auto dash = gtid.find('-');
-  if (dash == std::string::npos) return pos;
-  std::string domain = gtid.substr(0, dash);
-  std::string out;
-  bool replaced = false;
-  std::size_t start = 0;
-  while (start < pos.size()) {
-    auto comma = pos.find(',', start);
-    std::string item =
-        pos.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    start = comma == std::string::npos ? pos.size() : comma + 1;
-    if (item.empty()) continue;
-    if (item.substr(0, item.find('-')) == domain) {
-      item = gtid;
-      replaced = true;
-    }
-    if (!out.empty()) out += ',';
-    out += item;
-  }
-  if (!replaced) {
-    if (!out.empty()) out += ',';
-    out += gtid;
-  }
-  return out;
-}
-
 }  // namespace
 
 struct BinlogStream::Impl {
@@ -201,8 +174,9 @@ struct BinlogStream::Impl {
   std::string txn_file;
   std::uint64_t txn_pos = 0;
   std::string txn_gtid;
-  std::uint64_t released_in_txn = 0;  // tuples of this transaction given to the consumer
-  std::uint64_t skip_tuples = 0;      // after a reconnect: tuples already given, to skip
+  binlog::GtidPosition gtid_position;  // the checkpoint's GTID set (MySQL) or position (MariaDB)
+  std::uint64_t released_in_txn = 0;   // tuples of this transaction given to the consumer
+  std::uint64_t skip_tuples = 0;       // after a reconnect: tuples already given, to skip
 
   // Tables.
   std::unordered_map<std::uint64_t, std::unique_ptr<TableState>> tables;
@@ -420,6 +394,14 @@ Status BinlogStream::Impl::connect_source(const Position& from) {
   req.server_id = server_id;
   req.heartbeat_ms = opts.heartbeat_ms;
   req.gtid = from.file.empty() ? from.gtid : std::string();
+  if (reconnects > 0 && !flavor_mariadb && !from.file.empty() && !from.gtid.empty()) {
+    // The file may have been purged while the server was away: as at the start (choose_start).
+    auto start = mysql::choose_start(*conn, from);
+    if (start && *start == mysql::StartFrom::gtid) {
+      warn("binlog file " + from.file + " was purged meanwhile: resuming after the GTID set");
+      req.gtid = from.gtid;
+    }
+  }
   auto d = mysql::BinlogDump::start(std::move(conn.value()), req);
   if (!d) return d.take_error();
   dump.emplace(std::move(d.value()));
@@ -549,12 +531,7 @@ void BinlogStream::Impl::commit() {
   committed.file = file;
   committed.position = pos;
   committed.tables_json = keep_history ? history_json : std::string();
-  if (!txn_gtid.empty()) {
-    if (flavor_mariadb)
-      committed.gtid = merge_maria_gtid(committed.gtid, txn_gtid);
-    else
-      committed.gtid.clear();  // MySQL GTID sets are not tracked yet: file+position is exact
-  }
+  if (gtid_position.commit()) gtid_position.write(committed.gtid);
   Out& o = push(TailEvent::Kind::commit);
   o.position = committed;
   o.time = event.header.timestamp;
@@ -576,6 +553,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
   if (const auto* g = ev.as<MariaGtidEvent>()) {
     begin_txn(event_start);
     txn_gtid = g->to_string();
+    gtid_position.begin(*g);
     standalone = g->standalone();
     seen_begin = !standalone;  // MariaDB logs no BEGIN: a non-standalone GTID is the BEGIN
     return {};
@@ -583,6 +561,13 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
   if (const auto* g = ev.as<MysqlGtidEvent>()) {
     begin_txn(event_start);
     if (!g->anonymous) txn_gtid = g->to_string();
+    gtid_position.begin(*g);
+    return {};
+  }
+  if (const auto* p = ev.as<PreviousGtidsEvent>()) {
+    if (Status s = gtid_position.file_start(*p); !s)
+      return make_error(ErrorKind::corrupt, file + " at offset " + std::to_string(event_start) +
+                                                ": PREVIOUS_GTIDS: " + s.error().message);
     return {};
   }
   if (const auto* q = ev.as<QueryEvent>()) {
@@ -644,7 +629,12 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     commit();
     return {};
   }
-  if (ev.as<HeartbeatEvent>()) {
+  if (const auto* hb = ev.as<HeartbeatEvent>()) {
+    // MySQL sends one after the transactions it skipped (a start after a GTID set: those in the
+    // set are not sent), at their end: a boundary, so --until-end sees that it is there.
+    if (!flavor_mariadb && !inner_event && !in_txn && !has_held && hb->file == file &&
+        hb->position > pos)
+      pos = hb->position;
     Out& o = push(TailEvent::Kind::heartbeat);
     o.time = ev.header.timestamp;
     return {};
@@ -1100,6 +1090,7 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (!s.opts.binlog_files.empty()) {
     s.offline = true;
     s.committed = s.opts.from;
+    s.gtid_position = binlog::GtidPosition(s.opts.from.gtid);
     if (!s.opts.schema_json.empty()) {
       auto h = mysql::SchemaHistory::from_json(s.opts.schema_json);
       if (!h) return h.take_error();
@@ -1121,16 +1112,20 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (settings->row_image != "FULL")
     s.warn("binlog_row_image is " + settings->row_image +
            ": updated rows carry only some columns; such tuples have \"partial\": true");
-  if (!s.opts.from.file.empty())
-    DUMPR_TRY(mysql::check_position(*conn, s.opts.from));
-  else if (!conn->is_mariadb())
-    return make_error(ErrorKind::usage,
-                      "--from-gtid is supported for MariaDB servers only so far; use --from or "
-                      "--from-position with MySQL");
+  // At the file and offset while the server has them, else after the GTID set (server_state).
+  auto start = mysql::choose_start(*conn, s.opts.from);
+  if (!start) return start.take_error();
+  if (*start == mysql::StartFrom::gtid && !s.opts.from.file.empty()) {
+    s.warn("binlog file " + s.opts.from.file +
+           " is no longer on the server (purged): resuming after the checkpoint's GTID set");
+    s.opts.from.file.clear();  // connect_source asks for the GTID set; so does a reconnect
+    s.opts.from.position = 4;  // before the first commit
+  }
   DUMPR_TRY(
       mysql::check_tables_exist(*conn, cfg.database, s.opts.tables, s.opts.allow_missing_tables));
   if (s.opts.until_end) {
-    auto end = mysql::current_position(*conn);
+    // Only its file and offset are compared: no GTID position (a scan of the file on MariaDB).
+    auto end = mysql::current_position(*conn, /*with_gtid=*/false);
     if (!end) return end.take_error();
     s.end_target = std::move(end.value());
     s.have_end = true;
@@ -1164,6 +1159,7 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
            "from a checkpoint written by `dumpr load` or `dumpr position`)");
   }
   s.committed = s.opts.from;
+  s.gtid_position = binlog::GtidPosition(s.opts.from.gtid);
   s.committed.server_id = here.server_id;
   s.committed.server_uuid = here.server_uuid;
   s.committed.flavor = here.flavor;

@@ -110,8 +110,15 @@ inline std::string last_gtid(Client& c) {
   std::erase(set, '\n');
   std::size_t at = set.find(uuid);
   if (at == std::string::npos) throw std::runtime_error("no GTID of " + uuid + " in " + set);
-  std::string intervals = set.substr(at + uuid.size());  // ":1-5:7-9,other-uuid:..."
+  std::string intervals = set.substr(at + uuid.size());  // ":1-5:7-9:tag:1-3,other-uuid:..."
   intervals = intervals.substr(0, intervals.find(','));
+  // Untagged intervals only: they come before the first tag (a part that is not a number).
+  for (std::size_t colon = 0; (colon = intervals.find(':', colon + 1)) != std::string::npos;)
+    if (colon + 1 < intervals.size() &&
+        !std::isdigit(static_cast<unsigned char>(intervals[colon + 1]))) {
+      intervals.resize(colon);
+      break;
+    }
   std::string last = intervals.substr(intervals.rfind(':') + 1);  // "7-9" or "7"
   return uuid + ":" + last.substr(last.find('-') == std::string::npos ? 0 : last.find('-') + 1);
 }
