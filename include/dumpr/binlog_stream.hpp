@@ -4,7 +4,8 @@
 //
 //   auto s = dumpr::BinlogStream::open(cfg, opts);
 //   for (;;) {
-//     auto ev = s->next();                     // blocks for the server (a heartbeat each 500 ms)
+//     auto ev = s->next();                     // blocks for the server (a heartbeat every
+//                                              // heartbeat_ms, 500 ms, when it is idle)
 //     if (!ev) fail(ev.error());
 //     switch ((*ev)->kind) {
 //       case TailEvent::Kind::row: use((*ev)->record); break;

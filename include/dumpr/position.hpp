@@ -17,7 +17,7 @@ struct Position {
   std::string flavor;           // "mariadb" or "mysql"
   // The captured tables' definitions in force at this position, as JSON (an object), kept only
   // when the server's binlog does not describe columns itself (binlog_row_metadata != FULL).
-  // Opaque here; src/tail/schema_history reads and writes it.
+  // Opaque here; src/mysql/schema_history reads and writes it.
   std::string tables_json;
 
   bool empty() const { return file.empty(); }

@@ -15,8 +15,9 @@
 //     - ev->header: timestamp, type, server_id, event_size, log_pos (= next position; 0 inside
 //       MariaDB 11.4+ transactions and for artificial events: the caller tracks positions then),
 //       flags.
-//     - TABLE_MAP events are registered by table id (dec.table(id)); ROWS events come back with
-//       `map` set to the table map in force (null if none was seen: the caller's error).
+//     - TABLE_MAP events are registered by table id; ROWS events come back with `map` set to
+//       the table map in force (null if none was seen: the caller's error). A new file or a
+//       reconnect needs a new Decoder (table ids start over).
 //     - MariaDB compressed QUERY/ROWS (165-171) come back as plain QueryEvent / RowsEvent.
 //     - TRANSACTION_PAYLOAD (MySQL 8 binlog_transaction_compression) comes back with `events`:
 //       the inner events' bytes; feed each to dec.decode_inner(bytes) in order.
@@ -87,20 +88,15 @@ class Decoder {
   // Decodes an event from inside a TRANSACTION_PAYLOAD (no checksum, never a payload itself).
   Result<Event> decode_inner(Bytes event);
 
-  bool has_format() const { return has_format_; }
-  const FormatDescription& format() const { return format_; }
   // Installs a FORMAT_DESCRIPTION learnt elsewhere (e.g. resuming mid-file).
   void set_format(FormatDescription fde);
-
-  // The table map registered under `id`, or null.
-  std::shared_ptr<const TableMap> table(std::uint64_t id) const;
-  // Forgets all table maps (a new file or a reconnect).
-  void clear_tables() { tables_.clear(); }
 
  private:
   Result<Event> decode_body(const EventHeader& h, Bytes event, Bytes body, bool inner);
   Result<Event> decode_rows(const EventHeader& h, Bytes body);
   Result<Event> decode_payload(const EventHeader& h, Bytes body);
+  // The table map registered under `id`, or null.
+  std::shared_ptr<const TableMap> table(std::uint64_t id) const;
 
   DecoderOptions options_;
   FormatDescription format_;

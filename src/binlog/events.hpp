@@ -1,5 +1,5 @@
 // Binlog event types, the v4 common header, FORMAT_DESCRIPTION and the typed events the decoder
-// returns. Layouts are cited beside each struct; the decoding lives in events.cpp.
+// returns. Layouts are cited beside each struct; the decoding lives in decoder.cpp.
 #pragma once
 
 #include <array>

@@ -49,7 +49,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   auto cfg = make_config(conn);
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
   cfg->server_id = args.server_id;
-  cfg->read_timeout_s = 30;  // heartbeats come every second; silence this long is a dead link
+  cfg->read_timeout_s = 30;  // heartbeats come every 500 ms; silence this long is a dead link
 
   TailOptions opts;
   opts.until_end = args.until_end;

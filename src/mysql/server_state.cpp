@@ -97,10 +97,6 @@ Result<BinlogSettings> check_binlog_settings(Connection& c) {
   s.row_image = upper(rows.get(0, "row_image"));
   auto meta = c.query("SELECT @@GLOBAL.binlog_row_metadata AS m");
   if (meta && !meta->rows.empty()) s.row_metadata = upper(meta->get(0, "m"));
-  if (!c.is_mariadb()) {
-    auto g = c.query("SELECT @@GLOBAL.gtid_mode AS g");
-    if (g && !g->rows.empty()) s.gtid_mode = upper(g->get(0, "g")) == "ON";
-  }
   return s;
 }
 

@@ -17,7 +17,6 @@ namespace dumpr::mysql {
 struct BinlogSettings {
   std::string row_image;     // FULL, MINIMAL, NOBLOB
   std::string row_metadata;  // FULL, MINIMAL, NO_LOG ("" on servers without the setting)
-  bool gtid_mode = false;    // MySQL gtid_mode=ON
 };
 Result<BinlogSettings> check_binlog_settings(Connection& c);
 

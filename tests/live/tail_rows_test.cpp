@@ -200,6 +200,52 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("tail: XA transactions, prepared then committed, and one-phase: each row once") {
+  // MariaDB logs a prepared XA transaction's rows at XA PREPARE (an XA_PREPARE event ends them)
+  // and the XA COMMIT later as a statement group of its own.
+  if (server_is_mysql()) {
+    skipped_on_mysql("XA transactions", "only MariaDB's binlog of them is checked so far");
+    return;
+  }
+  TestDatabase db("dumpr_t_tail_xa");
+  Client c(server().socket, "dumpr_t_tail_xa");
+  c.exec("CREATE TABLE a (id INT PRIMARY KEY)");
+  TempDir dir;
+  const Pos p0 = master_status(c);
+  c.exec("XA START 'x1'");
+  c.exec("INSERT INTO a VALUES (1), (2)");
+  c.exec("XA END 'x1'");
+  c.exec("XA PREPARE 'x1'");
+  c.exec("XA COMMIT 'x1'");
+  c.exec("XA START 'x2'");
+  c.exec("INSERT INTO a VALUES (3)");
+  c.exec("XA END 'x2'");
+  c.exec("XA COMMIT 'x2' ONE PHASE");
+  c.exec("INSERT INTO a VALUES (4)");
+  const std::string g = last_gtid(c);
+  const Pos after_writes = master_status(c);
+  const TxnBounds b = txn_bounds(c, p0, g);
+  REQUIRE(c.scalar("SELECT GROUP_CONCAT(id ORDER BY id) FROM a") == "1,2,3,4");
+  const std::string ckpt = checkpoint_at(dir, p0);
+  auto tuples = tail_all(db.name(), ckpt);
+  const Pos after_run = master_status(c);
+  CHECK(briefs(tuples) == lines_of({
+                              R"(upsert a 1 {"id":1})",
+                              R"(upsert a 2 {"id":2})",
+                              R"(upsert a 3 {"id":3})",
+                              R"(upsert a 4 {"id":4})",
+                          }));
+  REQUIRE(tuples.size() == 4);
+  // No restart point is past a row after it: the XA rows' are at or before the last
+  // transaction's start, and the last row's is its commit.
+  for (std::size_t i = 0; i + 1 < tuples.size(); ++i) {
+    INFO("tuple " << i << ": " << tuples[i].line);
+    CHECK_FALSE(before(b.start, tuples[i].next()));
+  }
+  CHECK(tuples[3].next() == b.end);
+  check_final_checkpoint(ckpt, b.end, after_writes, after_run);
+}
+
 TEST_CASE("tail: a multi-table UPDATE and a trigger's writes are attributed to their tables") {
   TestDatabase db("dumpr_t_tail_multi");
   Client c(server().socket, "dumpr_t_tail_multi");
