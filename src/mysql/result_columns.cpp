@@ -10,23 +10,27 @@ namespace dumpr::mysql {
 namespace {
 
 // The result set's type codes are the ones the kind table lists (row::FieldType).
-static_assert(MYSQL_TYPE_DECIMAL == row::kDecimal && MYSQL_TYPE_TINY == row::kTiny &&
-              MYSQL_TYPE_SHORT == row::kShort && MYSQL_TYPE_LONG == row::kLong &&
-              MYSQL_TYPE_FLOAT == row::kFloat && MYSQL_TYPE_DOUBLE == row::kDouble &&
-              MYSQL_TYPE_NULL == row::kNull && MYSQL_TYPE_TIMESTAMP == row::kTimestamp &&
-              MYSQL_TYPE_LONGLONG == row::kLongLong && MYSQL_TYPE_INT24 == row::kInt24 &&
-              MYSQL_TYPE_DATE == row::kDate && MYSQL_TYPE_TIME == row::kTime &&
-              MYSQL_TYPE_DATETIME == row::kDateTime && MYSQL_TYPE_YEAR == row::kYear &&
-              MYSQL_TYPE_NEWDATE == row::kNewDate && MYSQL_TYPE_VARCHAR == row::kVarchar &&
-              MYSQL_TYPE_BIT == row::kBit && MYSQL_TYPE_TIMESTAMP2 == row::kTimestamp2 &&
-              MYSQL_TYPE_DATETIME2 == row::kDateTime2 && MYSQL_TYPE_TIME2 == row::kTime2 &&
-              MYSQL_TYPE_JSON == row::kJson && MYSQL_TYPE_NEWDECIMAL == row::kNewDecimal &&
-              MYSQL_TYPE_ENUM == row::kEnum && MYSQL_TYPE_SET == row::kSet &&
-              MYSQL_TYPE_TINY_BLOB == row::kTinyBlob &&
-              MYSQL_TYPE_MEDIUM_BLOB == row::kMediumBlob &&
-              MYSQL_TYPE_LONG_BLOB == row::kLongBlob && MYSQL_TYPE_BLOB == row::kBlob &&
-              MYSQL_TYPE_VAR_STRING == row::kVarString && MYSQL_TYPE_STRING == row::kString &&
-              MYSQL_TYPE_GEOMETRY == row::kGeometry);
+constexpr bool same_code(enum_field_types a, row::FieldType b) {
+  return static_cast<int>(a) == static_cast<int>(b);
+}
+static_assert(
+    same_code(MYSQL_TYPE_DECIMAL, row::kDecimal) && same_code(MYSQL_TYPE_TINY, row::kTiny) &&
+    same_code(MYSQL_TYPE_SHORT, row::kShort) && same_code(MYSQL_TYPE_LONG, row::kLong) &&
+    same_code(MYSQL_TYPE_FLOAT, row::kFloat) && same_code(MYSQL_TYPE_DOUBLE, row::kDouble) &&
+    same_code(MYSQL_TYPE_NULL, row::kNull) && same_code(MYSQL_TYPE_TIMESTAMP, row::kTimestamp) &&
+    same_code(MYSQL_TYPE_LONGLONG, row::kLongLong) && same_code(MYSQL_TYPE_INT24, row::kInt24) &&
+    same_code(MYSQL_TYPE_DATE, row::kDate) && same_code(MYSQL_TYPE_TIME, row::kTime) &&
+    same_code(MYSQL_TYPE_DATETIME, row::kDateTime) && same_code(MYSQL_TYPE_YEAR, row::kYear) &&
+    same_code(MYSQL_TYPE_NEWDATE, row::kNewDate) && same_code(MYSQL_TYPE_VARCHAR, row::kVarchar) &&
+    same_code(MYSQL_TYPE_BIT, row::kBit) && same_code(MYSQL_TYPE_TIMESTAMP2, row::kTimestamp2) &&
+    same_code(MYSQL_TYPE_DATETIME2, row::kDateTime2) && same_code(MYSQL_TYPE_TIME2, row::kTime2) &&
+    same_code(MYSQL_TYPE_JSON, row::kJson) && same_code(MYSQL_TYPE_NEWDECIMAL, row::kNewDecimal) &&
+    same_code(MYSQL_TYPE_ENUM, row::kEnum) && same_code(MYSQL_TYPE_SET, row::kSet) &&
+    same_code(MYSQL_TYPE_TINY_BLOB, row::kTinyBlob) &&
+    same_code(MYSQL_TYPE_MEDIUM_BLOB, row::kMediumBlob) &&
+    same_code(MYSQL_TYPE_LONG_BLOB, row::kLongBlob) && same_code(MYSQL_TYPE_BLOB, row::kBlob) &&
+    same_code(MYSQL_TYPE_VAR_STRING, row::kVarString) &&
+    same_code(MYSQL_TYPE_STRING, row::kString) && same_code(MYSQL_TYPE_GEOMETRY, row::kGeometry));
 
 // MariaDB sends the data type name ("uuid", "inet6") and format ("json") of extended types as
 // extended metadata (MARIADB_CLIENT_EXTENDED_METADATA).
