@@ -5,6 +5,7 @@
 #include <string>
 
 #include "binlog/json_binary.hpp"
+#include "row/kinds.hpp"
 #include "row/values.hpp"
 
 namespace dumpr::binlog {
@@ -14,74 +15,6 @@ namespace {
 constexpr std::uint8_t kDig2Bytes[10] = {0, 1, 1, 2, 2, 3, 3, 4, 4, 4};
 constexpr std::uint32_t kPow10[10] = {1,      10,      100,      1000,      10000,
                                       100000, 1000000, 10000000, 100000000, 1000000000};
-
-bool kind_fits(std::uint8_t real_type, row::Kind k) {
-  using K = row::Kind;
-  switch (real_type) {
-    case kTiny:
-    case kShort:
-    case kInt24:
-    case kLong:
-    case kLongLong:
-      return k == K::signed_int || k == K::unsigned_int;
-    case kFloat:
-      return k == K::float32 || k == K::float64;
-    case kDouble:
-      return k == K::float64;
-    case kNewDecimal:
-      return k == K::decimal;
-    case kYear:
-      return k == K::year;
-    case kBit:
-      return k == K::bit;
-    case kDate:
-    case kNewDate:
-      return k == K::date;
-    case kDateTime:
-    case kDateTime2:
-      return k == K::datetime;
-    case kTimestamp:
-    case kTimestamp2:
-      return k == K::timestamp;
-    case kTime:
-    case kTime2:
-      return k == K::time;
-    case kEnum:
-      return k == K::enumeration;
-    case kSet:
-      return k == K::set;
-    case kString:
-    case kVarchar:
-    case kVarString:
-      return k == K::text || k == K::binary || k == K::server_text || k == K::json;
-    case kBlob:
-    case kTinyBlob:
-    case kMediumBlob:
-    case kLongBlob:
-      return k == K::text || k == K::binary || k == K::json || k == K::geometry;
-    case kJson:
-      return k == K::json;
-    case kGeometry:
-      return k == K::geometry || k == K::binary;
-    case kVector:
-      return k == K::binary;
-    default:
-      return false;
-  }
-}
-
-// The binlog column types this decoder reads (everything a MySQL 5.0+ / MariaDB server logs
-// for a table, except pre-5.0 DECIMAL and the internal NULL / typed-array / BOOL types).
-bool decodable(std::uint8_t real_type) {
-  for (row::Kind k :
-       {row::Kind::signed_int, row::Kind::float64, row::Kind::float32, row::Kind::decimal,
-        row::Kind::year, row::Kind::bit, row::Kind::date, row::Kind::datetime, row::Kind::timestamp,
-        row::Kind::time, row::Kind::enumeration, row::Kind::set, row::Kind::binary, row::Kind::json,
-        row::Kind::geometry}) {
-    if (kind_fits(real_type, k)) return true;
-  }
-  return false;
-}
 
 std::uint16_t string_max_len(const TableColumn& t) {
   if (t.type == kString) {
@@ -347,14 +280,14 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
     ColumnPlan& c = plan.cols_[i];
     c.column = &col;
     c.collation = col.collation;
-    if (!decodable(t.real_type)) {
+    if (!row::binlog_type_decodable(t.real_type)) {
       // No kind fits: a type this decoder cannot read (pre-5.0 DECIMAL, NULL, typed arrays).
       return make_error(ErrorKind::corrupt,
                         "table " + plan.table_ + ": column " + std::to_string(i + 1) + " `" +
                             col.name + "` has binlog type " + column_type_name(t.real_type) + " (" +
                             std::to_string(t.real_type) + "), which dumpr cannot decode");
     }
-    if (!kind_fits(t.real_type, col.kind)) {
+    if (!row::binlog_type_fits(t.real_type, col.kind)) {
       return make_error(ErrorKind::schema, "table " + plan.table_ + ": column " +
                                                std::to_string(i + 1) + " `" + col.name + "` is " +
                                                column_type_name(t.real_type) +
@@ -479,8 +412,8 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
         (t.real_type == kTime || t.real_type == kDateTime || t.real_type == kTimestamp)) {
       plan.unsized_.push_back(i);
     }
-    switch (col.kind) {
-      case row::Kind::text:
+    switch (row::kind_info(col.kind).written) {
+      case row::Written::text:
         // Text in the binary charset (a CHAR whose charset only the definition gave) is bytes.
         if (c.collation == 63)
           c.out =
@@ -488,18 +421,16 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
         else
           c.out = ValueOut::text;
         break;
-      case row::Kind::enumeration:
-      case row::Kind::set:
+      case row::Written::members:
         c.out = col.members.empty() ? ValueOut::member_number : ValueOut::native;
         break;
-      case row::Kind::binary:
-      case row::Kind::geometry:
+      case row::Written::bytes:
         c.out = (c.op == ValueOp::string && c.fixed_len) ? ValueOut::binary_pad : ValueOut::binary;
         break;
-      case row::Kind::json:
+      case row::Written::json:
         c.out = c.op == ValueOp::json ? ValueOut::native : ValueOut::json_text;
         break;
-      case row::Kind::server_text:
+      case row::Written::server_text:
         if (col.type_name == "uuid") {
           c.out = ValueOut::uuid;
           c.fixed_len = 16;
@@ -514,7 +445,7 @@ Result<DecodePlan> DecodePlan::make(const TableMap& map, std::span<const row::Co
           c.collation = 45;  // utf8mb4: these types print ASCII
         }
         break;
-      default:
+      case row::Written::native:
         c.out = ValueOut::native;
         break;
     }

@@ -425,98 +425,54 @@ std::vector<row::Column> columns_from_table_map(const TableMap& map) {
     const TableColumn& t = map.columns[i];
     row::Column c;
     c.name = t.name.empty() ? "@" + std::to_string(i + 1) : t.name;
-    const bool unsig = t.is_unsigned.value_or(false);
-    switch (t.real_type) {
-      case kTiny:
-      case kShort:
-      case kInt24:
-      case kLong:
-      case kLongLong:
-        c.kind = unsig ? row::Kind::unsigned_int : row::Kind::signed_int;
-        break;
-      case kYear:
-        c.kind = row::Kind::year;
-        break;
-      case kBit:
-        c.kind = row::Kind::bit;
-        c.bits = static_cast<std::uint16_t>((t.meta >> 8) * 8 + (t.meta & 0xFF));
-        break;
-      case kFloat:
-        c.kind = row::Kind::float32;
-        break;
-      case kDouble:
-        c.kind = row::Kind::float64;
-        break;
-      case kNewDecimal:
-        c.kind = row::Kind::decimal;
-        c.precision = static_cast<std::uint8_t>(t.meta >> 8);
-        c.scale = static_cast<std::uint8_t>(t.meta & 0xFF);
-        break;
-      case kDecimal:
-        c.kind = row::Kind::decimal;
-        break;
-      case kDate:
-      case kNewDate:
-        c.kind = row::Kind::date;
-        break;
-      case kDateTime:
-      case kDateTime2:
-        c.kind = row::Kind::datetime;
-        c.fsp = t.real_type == kDateTime2 ? static_cast<std::uint8_t>(t.meta) : 0;
-        break;
-      case kTimestamp:
-      case kTimestamp2:
-        c.kind = row::Kind::timestamp;
-        c.fsp = t.real_type == kTimestamp2 ? static_cast<std::uint8_t>(t.meta) : 0;
-        break;
-      case kTime:
-      case kTime2:
-        c.kind = row::Kind::time;
-        c.fsp = t.real_type == kTime2 ? static_cast<std::uint8_t>(t.meta) : 0;
-        break;
-      case kEnum:
-      case kSet:
-        c.kind = t.real_type == kEnum ? row::Kind::enumeration : row::Kind::set;
-        c.collation = static_cast<std::uint16_t>(t.collation.value_or(0));
-        // The table map logs members in the column's charset; the row core wants UTF-8.
-        c.members.clear();
-        for (const std::string& m : t.members) c.members.push_back(row::to_utf8(m, c.collation));
-        break;
-      case kJson:
-        c.kind = row::Kind::json;
-        break;
-      case kGeometry:
-        c.kind = row::Kind::geometry;
-        break;
-      case kVarchar:
-      case kVarString:
-      case kString:
-      case kBlob:
-      case kTinyBlob:
-      case kMediumBlob:
-      case kLongBlob:
-        if (t.collation) {
-          // Collation 63 is `binary`.
-          c.kind = *t.collation == 63 ? row::Kind::binary : row::Kind::text;
-          c.collation = static_cast<std::uint16_t>(*t.collation);
-        } else if (t.real_type == kString) {
-          // No charset logged (MySQL 5.7 and older, MariaDB 10.4 and older, MariaDB's
-          // binlog_row_metadata=NO_LOG). CHAR and BINARY share this type; the binlog holds the
-          // value without its padding. Text is far more common than BINARY(n): it is decoded as
-          // UTF-8 text (collation 0: charset unknown, invalid bytes become U+FFFD) and never
-          // padded; the rows decoder notes each value for a once-per-column warning.
-          c.kind = row::Kind::text;
-          c.collation = 0;
-        } else {
-          // VARCHAR/VARBINARY and TEXT/BLOB without a logged charset: base64 keeps the bytes
-          // losslessly whichever they are.
-          c.kind = row::Kind::binary;
-          c.collation = 63;
-        }
-        break;
-      default:  // VECTOR and anything else: raw bytes
+    if (std::optional<row::Kind> k = row::kind_of_field_type(t.real_type)) {
+      c.kind = row::with_sign(*k, t.is_unsigned.value_or(false));
+      switch (row::kind_info(c.kind).params) {
+        case row::KindParams::bits:
+          c.bits = static_cast<std::uint16_t>((t.meta >> 8) * 8 + (t.meta & 0xFF));
+          break;
+        case row::KindParams::decimal:
+          if (t.real_type == kNewDecimal) {  // pre-5.0 DECIMAL has no metadata
+            c.precision = static_cast<std::uint8_t>(t.meta >> 8);
+            c.scale = static_cast<std::uint8_t>(t.meta & 0xFF);
+          }
+          break;
+        case row::KindParams::fsp:
+          // TIME2/DATETIME2/TIMESTAMP2 give their fraction digits; the old types none.
+          if (t.real_type == kTime2 || t.real_type == kDateTime2 || t.real_type == kTimestamp2)
+            c.fsp = static_cast<std::uint8_t>(t.meta);
+          break;
+        case row::KindParams::members:
+          c.collation = static_cast<std::uint16_t>(t.collation.value_or(0));
+          // The table map logs members in the column's charset; the row core wants UTF-8.
+          c.members.clear();
+          for (const std::string& m : t.members) c.members.push_back(row::to_utf8(m, c.collation));
+          break;
+        case row::KindParams::server_type:
+        case row::KindParams::none:
+          break;
+      }
+    } else if (row::binlog_type_fits(t.real_type, row::Kind::text)) {
+      // The string types (CHAR, VARCHAR, TEXT and their binary twins).
+      if (t.collation) {
+        c.kind = row::with_charset(row::Kind::text, *t.collation);
+        c.collation = static_cast<std::uint16_t>(*t.collation);
+      } else if (t.real_type == kString) {
+        // No charset logged (MySQL 5.7 and older, MariaDB 10.4 and older, MariaDB's
+        // binlog_row_metadata=NO_LOG). CHAR and BINARY share this type; the binlog holds the
+        // value without its padding. Text is far more common than BINARY(n): it is decoded as
+        // UTF-8 text (collation 0: charset unknown, invalid bytes become U+FFFD) and never
+        // padded; the rows decoder notes each value for a once-per-column warning.
+        c.kind = row::Kind::text;
+        c.collation = 0;
+      } else {
+        // VARCHAR/VARBINARY and TEXT/BLOB without a logged charset: base64 keeps the bytes
+        // losslessly whichever they are.
         c.kind = row::Kind::binary;
-        break;
+        c.collation = 63;
+      }
+    } else {
+      c.kind = row::Kind::binary;  // VECTOR and anything else: raw bytes
     }
     out.push_back(std::move(c));
   }

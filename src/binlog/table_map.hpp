@@ -18,48 +18,15 @@
 #include "binlog/reader.hpp"
 #include "dumpr/error.hpp"
 #include "row/column.hpp"
+#include "row/kinds.hpp"
 
 namespace dumpr::binlog {
 
 enum class Flavor : std::uint8_t { unknown, mysql, mariadb };
 
-// enum_field_types (MySQL include/field_types.h, MariaDB include/mysql_com.h).
-enum ColumnType : std::uint8_t {
-  kDecimal = 0,
-  kTiny = 1,
-  kShort = 2,
-  kLong = 3,
-  kFloat = 4,
-  kDouble = 5,
-  kNull = 6,
-  kTimestamp = 7,
-  kLongLong = 8,
-  kInt24 = 9,
-  kDate = 10,
-  kTime = 11,
-  kDateTime = 12,
-  kYear = 13,
-  kNewDate = 14,
-  kVarchar = 15,
-  kBit = 16,
-  kTimestamp2 = 17,
-  kDateTime2 = 18,
-  kTime2 = 19,
-  kTypedArray = 20,  // MySQL 8 multi-valued index helper; never carries row data
-  kVector = 242,     // MySQL 9
-  kBool = 244,       // MySQL 8: internal only
-  kJson = 245,
-  kNewDecimal = 246,
-  kEnum = 247,
-  kSet = 248,
-  kTinyBlob = 249,
-  kMediumBlob = 250,
-  kLongBlob = 251,
-  kBlob = 252,
-  kVarString = 253,
-  kString = 254,
-  kGeometry = 255,
-};
+// The column type codes (enum_field_types): row::FieldType, beside the kind table that maps them.
+using ColumnType = row::FieldType;
+using enum row::FieldType;
 
 const char* column_type_name(std::uint8_t type);
 

@@ -4,26 +4,23 @@
 #include <rapidjson/writer.h>
 #include <simdjson.h>
 
+#include <optional>
+
+#include "row/kinds.hpp"
+
 namespace dumpr::mysql {
 
 namespace {
 
-// Stable names for the checkpoint file (kind_name() is for messages).
-constexpr const char* kKindIds[] = {
-    "sint",      "uint", "year", "bit",    "float", "double", "decimal", "date",     "datetime",
-    "timestamp", "time", "text", "binary", "enum",  "set",    "json",    "geometry", "server_text"};
-
+// Stable names for the checkpoint file (kind_name() is for messages): KindInfo::id.
 const char* kind_id(row::Kind k) {
-  return kKindIds[static_cast<int>(k)];
+  return row::kind_info(k).id.data();  // a string literal: terminated
 }
 
 bool parse_kind(std::string_view s, row::Kind& k) {
-  for (int i = 0; i < static_cast<int>(std::size(kKindIds)); ++i)
-    if (s == kKindIds[i]) {
-      k = static_cast<row::Kind>(i);
-      return true;
-    }
-  return false;
+  std::optional<row::Kind> found = row::kind_of_id(s);
+  if (found) k = *found;
+  return found.has_value();
 }
 
 }  // namespace

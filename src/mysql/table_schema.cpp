@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-#include "schema/column_types.hpp"
+#include "row/kinds.hpp"
 
 namespace dumpr::mysql {
 
@@ -80,29 +80,26 @@ Result<TableDefinition> describe_table(Connection& c, const std::string& db,
     const std::string column_type = r[2].value_or("");
     const bool is_unsigned = column_type.find("unsigned") != std::string::npos;
     col.collation = static_cast<std::uint16_t>(to_uint(r[6]));
-    col.kind = schema::kind_of_type(type, is_unsigned, col.collation)
-                   .value_or(col.collation == 63 ? Kind::binary : Kind::text);
-    switch (col.kind) {
-      case Kind::bit:
+    col.kind = row::kind_of_sql_type(type, is_unsigned, col.collation)
+                   .value_or(row::with_charset(Kind::text, col.collation));
+    switch (row::kind_info(col.kind).params) {
+      case row::KindParams::bits:
         col.bits = static_cast<std::uint16_t>(to_uint(r[3]));
         break;
-      case Kind::decimal:
+      case row::KindParams::decimal:
         col.precision = static_cast<std::uint8_t>(to_uint(r[3]));
         col.scale = static_cast<std::uint8_t>(to_uint(r[4]));
         break;
-      case Kind::datetime:
-      case Kind::timestamp:
-      case Kind::time:
+      case row::KindParams::fsp:
         col.fsp = static_cast<std::uint8_t>(to_uint(r[5]));
         break;
-      case Kind::enumeration:
-      case Kind::set:
+      case row::KindParams::members:
         col.members = parse_members(column_type);
         break;
-      case Kind::server_text:
+      case row::KindParams::server_type:
         col.type_name = type;
         break;
-      default:
+      case row::KindParams::none:
         break;
     }
     for (const std::string& j : json_checked)

@@ -1,7 +1,8 @@
 // A column as the row-normalisation core sees it: a name and a logical kind that decides the JSON
 // shape of its values. Both paths build these: load from the result set's field metadata and the
 // table's definition, tail from the binlog's table map and the same definition. One Kind, one
-// shape: this is where the same-shape promise starts.
+// shape: this is where the same-shape promise starts. Everything else known about a kind (its
+// SQL type names, type codes, binlog types, attributes) is in its row of row/kinds.hpp.
 #pragma once
 
 #include <cstdint>
@@ -29,8 +30,12 @@ enum class Kind : std::uint8_t {
   json,         // JSON                             -> the JSON value itself
   geometry,     // GEOMETRY and subtypes            -> base64 of SRID + WKB
   server_text,  // MariaDB UUID/INET4/INET6         -> the text the server prints
+  // The last kind: a new kind goes above and moves this. row/kinds.hpp has a row for each kind
+  // up to here, which its static checks enforce.
+  last_kind = server_text,
 };
 
+// The kind's name in messages ("unsigned integer").
 const char* kind_name(Kind k);
 
 struct Column {

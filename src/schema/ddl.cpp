@@ -5,7 +5,7 @@
 #include <charconv>
 #include <optional>
 
-#include "schema/column_types.hpp"
+#include "row/kinds.hpp"
 #include "schema/sql_tokens.hpp"
 
 namespace dumpr::schema {
@@ -200,43 +200,39 @@ row::Column Parser::column_def(std::string name, std::uint16_t table_collation, 
     }
   }
   if ((type == "nchar" || type == "nvarchar") && charset.empty()) charset = "utf8mb3";
-  std::optional<Kind> kind =
-      kind_of_type(type, is_unsigned || type == "serial", 0, args.size() == 1 ? arg(0, 0) : 0);
+  std::optional<Kind> kind = row::kind_of_sql_type(type, is_unsigned || type == "serial", 0,
+                                                   args.size() == 1 ? arg(0, 0) : 0);
   if (!kind) fail("column type " + type);
   c.kind = *kind;
-  switch (c.kind) {
-    case Kind::bit:
+  const row::KindInfo& info = row::kind_info(c.kind);
+  switch (info.params) {
+    case row::KindParams::bits:
       c.bits = static_cast<std::uint16_t>(arg(0, 1));
       break;
-    case Kind::decimal:
+    case row::KindParams::decimal:
       c.precision = static_cast<std::uint8_t>(arg(0, 10));
       c.scale = static_cast<std::uint8_t>(arg(1, 0));
       break;
-    case Kind::datetime:
-    case Kind::timestamp:
-    case Kind::time:
+    case row::KindParams::fsp:
       c.fsp = static_cast<std::uint8_t>(arg(0, 0));
       break;
-    case Kind::enumeration:
-    case Kind::set:
+    case row::KindParams::members:
       c.members = args;
-      c.collation = text_collation(charset, collate, binary_attr, table_collation);
       break;
-    case Kind::json:
-      c.collation = 46;  // utf8mb4_bin, as both servers store JSON text
-      break;
-    case Kind::server_text:
+    case row::KindParams::server_type:
       c.type_name = type;
       break;
-    case Kind::binary:
-      c.collation = 63;
+    case row::KindParams::none:
       break;
-    case Kind::text:
-      c.collation = text_collation(charset, collate, binary_attr, table_collation);
-      if (c.collation == 63) c.kind = Kind::binary;
-      break;
-    default:
-      break;
+  }
+  // Text, ENUM and SET take the column's charset (text in the binary charset is binary); JSON
+  // and binary strings have the collation their type implies (JSON text is utf8mb4_bin on both
+  // servers).
+  if (info.charset) {
+    c.collation = text_collation(charset, collate, binary_attr, table_collation);
+    c.kind = row::with_charset(c.kind, c.collation);
+  } else {
+    c.collation = info.implied_collation;
   }
   return c;
 }

@@ -1,5 +1,7 @@
 #include "tail/table_shape.hpp"
 
+#include "row/kinds.hpp"
+
 namespace dumpr::tail {
 
 bool same_table_map(const binlog::TableMap& a, const binlog::TableMap& b) {
@@ -38,19 +40,17 @@ void merge_definition(const binlog::TableMap& m, const schema::TableDefinition& 
     // says more (its kinds follow the logged types).
     for (std::size_t i = 0; i < cols.size(); ++i) {
       const row::Column& c = def.columns[i];
-      if (c.kind == row::Kind::enumeration || c.kind == row::Kind::set) {
+      const row::KindInfo& kind = row::kind_info(c.kind);
+      if (kind.params == row::KindParams::members) {
         if (cols[i].members.empty()) cols[i].members = c.members;
       }
       cols[i].name = c.name;
-      if (c.kind == row::Kind::json || c.kind == row::Kind::server_text ||
-          c.kind == row::Kind::unsigned_int || c.kind == row::Kind::signed_int)
-        cols[i].kind = c.kind;
+      if (kind.definition_only || kind.signedness) cols[i].kind = c.kind;
       // A string column with no charset in the table map (binlog_row_metadata=NO_LOG, old
       // servers): text or binary, and which charset, only the definition knows. (Only string
       // columns: a definition newer than the binlog may have changed the type.)
-      const bool map_string = cols[i].kind == row::Kind::text || cols[i].kind == row::Kind::binary;
-      if (map_string && !m.columns[i].collation &&
-          (c.kind == row::Kind::text || c.kind == row::Kind::binary)) {
+      const bool map_string = row::kind_info(cols[i].kind).by_charset;
+      if (map_string && !m.columns[i].collation && kind.by_charset) {
         cols[i].kind = c.kind;
         cols[i].collation = c.collation;
       }
@@ -62,7 +62,7 @@ void merge_definition(const binlog::TableMap& m, const schema::TableDefinition& 
     for (std::size_t i = 0; i < cols.size(); ++i) {
       const row::Column& c = def.columns[i];
       if (c.name != cols[i].name) continue;
-      if (c.kind == row::Kind::json || c.kind == row::Kind::server_text) {
+      if (row::kind_info(c.kind).definition_only) {
         cols[i].kind = c.kind;
         cols[i].type_name = c.type_name;
       }
