@@ -28,7 +28,7 @@ namespace {
 struct Tail {
   Run run;
   std::vector<std::string> lines;
-  std::vector<Tuple> tuples;  // views into `lines`
+  std::vector<Tuple> tuples;  // views into `lines` (heap buffers: a tuple is never short)
 
   std::vector<std::string> contents() const {
     std::vector<std::string> v;

@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
