@@ -42,6 +42,10 @@ struct TailArgs {
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);
 
+// `dumpr completion SHELL` (hidden): a completion script generated from `app`'s options.
+CLI::App* add_completion_command(CLI::App& app, std::string& shell);
+int run_completion(CLI::App& app, const std::string& shell);
+
 // Opens `--output FILE`, with a warning when a torn last line was cut off. Nothing (stdout) for an
 // empty path.
 Result<std::optional<output::OutputFile>> open_output(const std::string& path);

@@ -83,6 +83,9 @@ int main(int argc, char** argv) {
                        "Decode this local binlog file instead of a server (repeatable)");
   add_connection_options(*tail_cmd, conn);
 
+  std::string completion_shell;
+  CLI::App* completion_cmd = add_completion_command(app, completion_shell);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -100,5 +103,6 @@ int main(int argc, char** argv) {
   if (*position_cmd) return run_position(conn, position);
   if (*validate_cmd) return run_validate(conn, validate);
   if (*tail_cmd) return run_tail(conn, tail);
+  if (*completion_cmd) return run_completion(app, completion_shell);
   return 2;
 }
