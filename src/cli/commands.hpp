@@ -56,6 +56,11 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args);
 
 // The sink: `--output FILE` (with a warning when a torn last line was cut off), else stdout.
 Result<std::unique_ptr<Sink>> open_sink(const std::string& output);
+
+// `dumpr completion SHELL` (hidden): a completion script generated from `app`'s options.
+CLI::App* add_completion_command(CLI::App& app, std::string& shell);
+int run_completion(CLI::App& app, const std::string& shell);
+
 // Before any output: the lock that makes this process the checkpoint's only writer, and a check
 // that the checkpoint can be rewritten. Nothing (no lock) for an empty path.
 Result<std::optional<output::CheckpointLock>> claim_checkpoint(const std::string& path);

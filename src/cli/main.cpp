@@ -96,6 +96,9 @@ int main(int argc, char** argv) {
   CLI::App* help_cmd = app.add_subcommand("help", "Help on dumpr, or on one command");
   help_cmd->add_option("command", help_topic, "The command: the same as `dumpr COMMAND --help`");
 
+  std::string completion_shell;
+  CLI::App* completion_cmd = add_completion_command(app, completion_shell);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -127,5 +130,6 @@ int main(int argc, char** argv) {
   if (*position_cmd) return run_position(conn, position);
   if (*validate_cmd) return run_validate(conn, validate);
   if (*tail_cmd) return run_tail(conn, tail);
+  if (*completion_cmd) return run_completion(app, completion_shell);
   return 2;
 }
