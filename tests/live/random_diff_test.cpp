@@ -117,11 +117,11 @@ bool beyond_ci_budget(std::uint64_t seed, const Mode& mode) {
 // ---------------------------------------------------------------------------------------------
 // The tables of a seed.
 
-std::vector<Table> make_schema(std::uint64_t seed) {
+std::vector<Table> make_schema(std::uint64_t seed, Flavor f) {
   Rng r(seed);
   std::vector<Table> tables;
   for (int i = 0, n = static_cast<int>(uni(r, 1, 3)); i < n; ++i)
-    tables.push_back(random_table(r, "t" + std::to_string(i)));
+    tables.push_back(random_table(r, "t" + std::to_string(i), f));
   return tables;
 }
 
@@ -866,15 +866,21 @@ TEST_CASE(
   REQUIRE_MESSAGE(!seeds.empty(), "no seeds to run (DUMPR_RANDOM_SEEDS=0?)");
   REQUIRE(!modes.empty());
   GlobalSetting zone(sbx.socket(), "time_zone", "+05:30");
+  // The SQL of the sandbox's own flavour (its VERSION() says MariaDB or not).
+  const Flavor flavor =
+      Client(sbx.socket()).scalar("SELECT VERSION()").find("MariaDB") == std::string::npos
+          ? Flavor::MySQL
+          : Flavor::MariaDB;
   MESSAGE("random differential: " << seeds.size() << " seeds from " << seeds.front() << ", "
-                                  << modes.size() << " modes");
+                                  << modes.size() << " modes, on "
+                                  << (flavor == Flavor::MySQL ? "MySQL" : "MariaDB"));
   // Across runs, for the summary: (check, column type) -> mode -> the seeds where it differed.
   std::map<std::string, std::map<std::string, std::set<std::uint64_t>>> classes;
   std::size_t runs = 0, failed = 0, rows = 0, changes = 0;
   std::map<std::string, UnknownCount> unknown;  // mode -> cells left out of (a)
   const auto started = std::chrono::steady_clock::now();
   for (std::uint64_t seed : seeds) {
-    const auto tables = make_schema(seed);
+    const auto tables = make_schema(seed, flavor);
     for (const auto& mode : modes) {
       if (beyond_ci_budget(seed, mode)) continue;
       std::string files;
