@@ -712,11 +712,13 @@ std::string out_dir() {
   return d && *d ? d : "/tmp/dumpr-random";
 }
 
-std::string rerun_command(std::uint64_t seed, const Mode& m) {
+std::string rerun_command(std::uint64_t seed, const Mode& m, Flavor f) {
   const std::string env = truncate_enabled() ? "" : "DUMPR_RANDOM_TRUNCATE=0 ";
   return env + "scripts/random-test --seed " + std::to_string(seed) + " --mode " + m.label() +
-         "   (or: " + env + "DUMPR_RANDOM_SEED=" + std::to_string(seed) +
-         " DUMPR_RANDOM_MODE=" + m.label() + " build/dumpr_live_tests -tc='random differential*')";
+         (f == Flavor::MySQL ? " --flavor mysql" : "") + "   (or: " + env +
+         (f == Flavor::MySQL ? "DUMPR_SANDBOX_FLAVOR=mysql " : "") +
+         "DUMPR_RANDOM_SEED=" + std::to_string(seed) + " DUMPR_RANDOM_MODE=" + m.label() +
+         " build/dumpr_live_tests -tc='random differential*')";
 }
 
 // What one run leaves for a failure report.
@@ -856,7 +858,9 @@ std::string report(std::uint64_t seed, const Mode& mode, const std::vector<Table
   for (const auto& t : tables)
     if (involved.count(t.name) || involved.empty()) m << "\n" << t.create_sql() << ";";
   if (!files.empty()) m << "\n  every statement and dumpr's outputs: " << files;
-  m << "\n  rerun: " << rerun_command(seed, mode);
+  const Flavor f =
+      tables.empty() || tables[0].columns.empty() ? Flavor::MariaDB : tables[0].columns[0].flavor;
+  m << "\n  rerun: " << rerun_command(seed, mode, f);
   return m.str();
 }
 
