@@ -186,8 +186,13 @@ def report(work, out_md, plot_dir):
     w("</details>")
     w("")
     lines.extend(profile_section(os.path.dirname(os.path.abspath(out_md))))
+    text = "\n".join(lines)
+    if meta.get("flavor") == "mysql":  # the same tool ids; MySQL's own client programs
+        for a, b in (("server: MariaDB", "server: MySQL"), ("mariadb-binlog", "mysqlbinlog"),
+                     ("`mariadb --quick", "`mysql --quick"), ("mariadb client", "mysql client")):
+            text = text.replace(a, b)
     with open(out_md, "w") as f:
-        f.write("\n".join(lines))
+        f.write(text)
     if plot_dir:
         os.makedirs(plot_dir, exist_ok=True)
         for key, _, _ in SECTIONS:

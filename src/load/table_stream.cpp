@@ -33,6 +33,12 @@ namespace {
 // makes it wait), so this is short; BACKUP STAGE BLOCK_COMMIT only waits for commits already
 // under way.
 constexpr unsigned kLockWaitSeconds = 3;
+// How long reading a table may wait for its metadata lock, which another session's LOCK TABLES
+// ... WRITE or a running ALTER TABLE holds: the server's lock_wait_timeout (a year by default),
+// at most 30 s; then the read fails naming the cause (mysql::Connection's error for
+// ER_LOCK_WAIT_TIMEOUT) instead of hanging.
+constexpr const char* kTableLockWait =
+    "SET SESSION lock_wait_timeout = CAST(LEAST(@@GLOBAL.lock_wait_timeout, 30) AS UNSIGNED)";
 // MySQL without the global read lock: how long the transactions that are between their binlog
 // write and their commit when the position is read may take to finish committing.
 constexpr unsigned kCommitWaitSeconds = 30;
@@ -167,6 +173,7 @@ Status TableStream::Impl::setup_session(mysql::Connection& c) {
       c.exec("SET SESSION time_zone = '+00:00', character_set_results = NULL, "
              "net_write_timeout = 86400, net_read_timeout = 86400"));
   DUMPR_TRY(c.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
+  DUMPR_TRY(c.exec(kTableLockWait));
   return {};
 }
 
@@ -318,14 +325,14 @@ Status TableStream::Impl::open_snapshot() {
       Status unlock = conn.exec("UNLOCK TABLES");
       if (!pos) return pos.take_error();
       DUMPR_TRY(unlock);
-      DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+      DUMPR_TRY(conn.exec(kTableLockWait));
       position = std::move(pos.value());
       return {};
     }
     why = lock_failure(conn, locked,
                        "the brief global read lock that pins the snapshot's binlog position "
                        "(FLUSH TABLES WITH READ LOCK)");
-    DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+    DUMPR_TRY(conn.exec(kTableLockWait));
   }
   DUMPR_TRY(open_snapshot_unlocked(*why));
   warn(cfg, (lock_refused ? std::string("without the global read lock (see above), ")
@@ -415,7 +422,7 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
         "the brief lock that gives all its connections one snapshot (" + lock_name + ")");
     if (backup_stage) (void)conn.exec("BACKUP STAGE END");  // ends a START that went through
     warn(cfg, what + " reads on one connection instead: " + why.message);
-    DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+    DUMPR_TRY(conn.exec(kTableLockWait));
     // MySQL's one connection needs the same lock: it does not wait for it a second time.
     if (!conn.is_mariadb()) lock_refused = std::move(why);
     return std::vector<mysql::Connection>{};
@@ -442,7 +449,7 @@ Result<std::vector<mysql::Connection>> TableStream::Impl::open_shared_snapshot(u
   if (!s) return s.take_error();
   if (!mysql_pos) return mysql_pos.take_error();
   DUMPR_TRY(unlock);
-  DUMPR_TRY(conn.exec("SET SESSION lock_wait_timeout = DEFAULT"));
+  DUMPR_TRY(conn.exec(kTableLockWait));
 
   if (without_position) return workers;
   if (conn.is_mariadb()) {

@@ -32,6 +32,8 @@ ErrorKind classify(unsigned err) {
       return ErrorKind::not_found;
     case ER_MASTER_FATAL_ERROR_READING_BINLOG:
       return ErrorKind::position;
+    case ER_LOCK_WAIT_TIMEOUT:  // another session's lock, held for longer than the session waits
+      return ErrorKind::server_config;
     case CR_CONNECTION_ERROR:
     case CR_CONN_HOST_ERROR:
     case CR_SERVER_GONE_ERROR:
@@ -65,6 +67,12 @@ std::string fix_for(ErrorKind kind, unsigned err) {
       return "";
     case ErrorKind::not_found:
       return err == ER_BAD_DB_ERROR ? " (check --database)" : "";
+    case ErrorKind::server_config:
+      if (err == ER_LOCK_WAIT_TIMEOUT)
+        return " (another session holds a lock on the table, a LOCK TABLES ... WRITE or a running "
+               "ALTER TABLE, for longer than lock_wait_timeout (load waits at most 30 s): SHOW "
+               "PROCESSLIST shows who waits for it; run again once that lock is released)";
+      return "";
     default:
       return "";
   }
@@ -155,8 +163,20 @@ Result<Connection> Connection::open(const Config& given) {
     where = "the server";
   const char* password = cfg.password ? cfg.password->c_str() : nullptr;
   if (!mysql_real_connect(m, opt(cfg.host), opt(cfg.user), password, opt(cfg.database), cfg.port,
-                          opt(cfg.socket), CLIENT_MULTI_RESULTS))
-    return c.last_error("cannot connect to " + where);
+                          opt(cfg.socket), CLIENT_MULTI_RESULTS)) {
+    Error e = c.last_error("cannot connect to " + where);
+    // libmariadb's caching_sha2_password and sha256_password plugins say no more than this when
+    // the RSA key exchange of a login without TLS fails (a server-public-key file that is not
+    // the server's key, a server without RSA keys).
+    if (mysql_errno(m) == CR_UNKNOWN_ERROR)
+      e.message +=
+          " (for a caching_sha2_password or sha256_password account over a connection without "
+          "TLS, the password is encrypted with the server's RSA public key: check that the "
+          "server-public-key of the option files is the server's key (its "
+          "caching_sha2_password_public_key_path) or leave it out to fetch the key from the "
+          "server, or connect with TLS: --ssl-mode PREFERRED, the default)";
+    return e;
+  }
   if (require_tls && mysql_get_ssl_cipher(m) == nullptr && !over_unix_socket(m))
     return make_error(ErrorKind::connection,
                       "the connection to " + where + " is not encrypted: --ssl-mode=" + mode +
@@ -165,6 +185,12 @@ Result<Connection> Connection::open(const Config& given) {
   const char* info = mysql_get_server_info(m);
   c.mariadb_ = info && std::strstr(info, "MariaDB") != nullptr;
   c.version_ = mysql_get_server_version(m);
+  // MySQL 8.0.30+: a generated invisible primary key (my_row_id) is in every row event, but the
+  // server may hide it from information_schema and SHOW CREATE TABLE
+  // (show_gipk_in_create_table_and_information_schema=OFF): load would lose the column and the
+  // key that tail sees. Each session shows it.
+  if (!c.mariadb_ && c.version_ >= 80030)
+    DUMPR_TRY(c.exec("SET SESSION show_gipk_in_create_table_and_information_schema = ON"));
   if (cfg.on_info) {
     const char* cipher = mysql_get_ssl_cipher(m);
     const char* user = m->user;

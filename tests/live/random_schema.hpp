@@ -1,8 +1,11 @@
 // Random tables for the randomised differential test (random_diff_test.cpp): columns of every
-// MariaDB type with its modifiers, random primary keys (single and composite, on every key-able
-// type), random SQL literals with the edges of each type, and the value dumpr must write for a
-// column, computed from the server's own text of it (not from dumpr's code): see man dumpr,
-// VALUES.
+// type of the server under test with its modifiers, random primary keys (single and composite, on
+// every key-able type), random SQL literals with the edges of each type, and the value dumpr must
+// write for a column, computed from the server's own text of it (not from dumpr's code): see man
+// dumpr, VALUES. The SQL is that of the server's flavour (Flavor): MariaDB's UUID, INET4, INET6
+// and NO PAD collations; MySQL's VECTOR, utf8mb4_0900 collations, a spatial column's SRID
+// attribute and DEFAULT (expression) on BLOB, TEXT, JSON and GEOMETRY columns, without what
+// MySQL refuses (a JSON number beyond a double, an SRID it does not know).
 #pragma once
 
 #include <algorithm>
@@ -338,10 +341,14 @@ enum class Type {
   Geometry,
   Enum,
   Set,
-  Uuid,
-  Inet4,
-  Inet6,
+  Uuid,    // MariaDB
+  Inet4,   // MariaDB
+  Inet6,   // MariaDB
+  Vector,  // MySQL 9: VECTOR(n), n FLOAT32 values, no NaN or infinity
 };
+
+// The server a table is written for: the types, modifiers and literals differ.
+enum class Flavor { MariaDB, MySQL };
 
 struct Column {
   std::string name;
@@ -357,6 +364,8 @@ struct Column {
   std::string charset;     // Text, Enum, Set: latin1, utf8mb3 or utf8mb4
   std::vector<std::string> members;  // Enum, Set (UTF-8)
   std::string geometry;              // Geometry: the subtype
+  int srid = -1;                     // Geometry on MySQL: the column's SRID attribute, or -1
+  Flavor flavor = Flavor::MariaDB;   // the server it is written for
   bool nullable = true, invisible = false, in_key = false;
   std::string generated;    // the expression of a generated column, or empty
   std::string source;       // the column a generated column's expression reads
@@ -695,8 +704,9 @@ inline std::string bit_literal(Rng& r, int n) {
   return std::to_string(uniu(r, 0, max));
 }
 
-// JSON text: nesting, escapes, 4-byte UTF-8, wide and odd numbers, whitespace.
-inline std::string json_text(Rng& r, int depth) {
+// JSON text: nesting, escapes, 4-byte UTF-8, wide and odd numbers, whitespace. MySQL refuses a
+// number beyond a double (1e400), even under INSERT IGNORE.
+inline std::string json_text(Rng& r, int depth, Flavor f) {
   static const std::vector<std::string> strs = {"\"\"",
                                                 "\"a\"",
                                                 "\"k e y\"",
@@ -725,27 +735,30 @@ inline std::string json_text(Rng& r, int depth) {
   switch (uni(r, 0, depth >= 3 ? 3 : 5)) {
     case 0:
       return pick(r, std::vector<std::string>{"null", "true", "false"});
-    case 1:
-      return chance(r, 0.5) ? pick(r, nums) : std::to_string(uni(r, -100000, 100000));
+    case 1: {
+      if (!chance(r, 0.5)) return std::to_string(uni(r, -100000, 100000));
+      std::string n = pick(r, nums);
+      return f == Flavor::MySQL && n == "1e400" ? "1e-400" : n;  // MySQL: 0.0
+    }
     case 2:
     case 3:
       return pick(r, strs);
     case 4: {
       std::string s = "[" + w();
       for (int n = static_cast<int>(uni(r, 0, 4)), i = 0; i < n; ++i)
-        s += (i ? "," + w() : "") + json_text(r, depth + 1) + w();
+        s += (i ? "," + w() : "") + json_text(r, depth + 1, f) + w();
       return s + "]";
     }
     default: {
       std::string s = "{" + w();
       for (int n = static_cast<int>(uni(r, 0, 4)), i = 0; i < n; ++i)
-        s += (i ? "," + w() : "") + pick(r, strs) + w() + ":" + w() + json_text(r, depth + 1);
+        s += (i ? "," + w() : "") + pick(r, strs) + w() + ":" + w() + json_text(r, depth + 1, f);
       return s + w() + "}";
     }
   }
 }
 
-inline std::string json_literal(Rng& r) {
+inline std::string json_literal(Rng& r, Flavor f) {
   if (chance(r, 0.1)) {
     std::string deep;
     int n = static_cast<int>(uni(r, 10, 31));  // the server refuses more than 32 levels
@@ -758,7 +771,7 @@ inline std::string json_literal(Rng& r) {
     return sql_bytes(deep, "utf8mb4");
   }
   std::string pad = chance(r, 0.2) ? " " : "";
-  return sql_bytes(pad + json_text(r, 0) + pad, "utf8mb4");
+  return sql_bytes(pad + json_text(r, 0, f) + pad, "utf8mb4");
 }
 
 // Geometry as WKT of the column's subtype, sometimes with an SRID.
@@ -799,6 +812,66 @@ inline std::string wkt(Rng& r, const std::string& type) {
       "POINT",           "LINESTRING",   "POLYGON",           "MULTIPOINT",
       "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION"};
   return wkt(r, pick(r, any));
+}
+
+// WKT of a POINT or MULTIPOINT in MySQL's SRID 4326, whose coordinates are latitude and
+// longitude (the server refuses a latitude beyond 90 degrees).
+inline std::string geographic_wkt(Rng& r, const std::string& type) {
+  auto degrees = [&] {
+    return chance(r, 0.3) ? std::to_string(uni(r, -90, 90))
+                          : fmt("%.17g", std::uniform_real_distribution<double>(-90, 90)(r));
+  };
+  if (type == "POINT") return "POINT(" + degrees() + " " + degrees() + ")";
+  std::string s = "MULTIPOINT(";
+  for (int n = static_cast<int>(uni(r, 1, 4)), i = 0; i < n; ++i)
+    s += (i ? ", " : "") + degrees() + " " + degrees();
+  return s + ")";
+}
+
+inline std::string geometry_literal(Rng& r, const Column& c) {
+  // MySQL knows no SRID 1, and SRID 4326 is geographic there (see geographic_wkt).
+  static const std::vector<int> mariadb_srids = {0, 0, 0, 4326, 3857, 1};
+  static const std::vector<int> mysql_srids = {0, 0, 0, 3857};
+  const int srid =
+      c.srid >= 0 ? c.srid : pick(r, c.flavor == Flavor::MySQL ? mysql_srids : mariadb_srids);
+  const std::string text = c.flavor == Flavor::MySQL && srid == 4326 ? geographic_wkt(r, c.geometry)
+                                                                     : wkt(r, c.geometry);
+  return "ST_GeomFromText('" + text + "', " + std::to_string(srid) + ")";
+}
+
+// A MySQL VECTOR(n): n little-endian FLOAT32 as bytes (the server refuses NaN and infinity, and
+// any other length), now and then through TO_VECTOR.
+inline std::string vector_literal(Rng& r, std::size_t n) {
+  static const std::vector<float> edges = {0.0f,
+                                           -0.0f,
+                                           1.0f,
+                                           -1.5f,
+                                           std::numeric_limits<float>::max(),
+                                           std::numeric_limits<float>::lowest(),
+                                           std::numeric_limits<float>::min(),
+                                           std::numeric_limits<float>::denorm_min(),
+                                           0.1f};
+  if (n <= 16 && chance(r, 0.15)) {
+    std::string s = "TO_VECTOR('[";
+    for (std::size_t i = 0; i < n; ++i) s += (i ? "," : "") + std::to_string(uni(r, -1000, 1000));
+    return s + "]')";
+  }
+  std::string b;
+  for (std::size_t i = 0; i < n; ++i) {
+    float f;
+    if (chance(r, 0.2)) {
+      f = pick(r, edges);
+    } else {
+      do {
+        std::uint32_t bits = static_cast<std::uint32_t>(r());
+        std::memcpy(&f, &bits, 4);
+      } while (!std::isfinite(f));
+    }
+    char le[4];
+    std::memcpy(le, &f, 4);  // x86: already little-endian
+    b.append(le, 4);
+  }
+  return sql_bytes(b);
 }
 
 inline std::string uuid_literal(Rng& r, bool narrow) {
@@ -937,12 +1010,11 @@ inline std::string literal(Rng& r, const Column& c, bool key = false) {
       if (key) return key_bytes(r, c.length);
       return bytes_value(r, c.length, c.length > 65535);
     case Type::Json:
-      return json_literal(r);
-    case Type::Geometry: {
-      static const std::vector<int> srids = {0, 0, 0, 4326, 3857, 1};
-      return "ST_GeomFromText('" + wkt(r, c.geometry) + "', " + std::to_string(pick(r, srids)) +
-             ")";
-    }
+      return json_literal(r, c.flavor);
+    case Type::Geometry:
+      return geometry_literal(r, c);
+    case Type::Vector:
+      return vector_literal(r, c.length);
     case Type::Enum:
       return enum_literal(r, c);
     case Type::Set:
@@ -1001,7 +1073,9 @@ inline std::string sql_member_list(const std::vector<std::string>& members) {
   return s;
 }
 
-inline std::string text_charset_clause(Rng& r, std::string& charset) {
+// A character set and collation ("" the charset's default). NO PAD collations: MariaDB's
+// *_nopad_*, MySQL's utf8mb4_0900_* (its default for utf8mb4).
+inline std::string text_charset_clause(Rng& r, std::string& charset, Flavor f) {
   static const std::vector<std::string> latin1 = {"", "latin1_bin", "latin1_general_cs",
                                                   "latin1_nopad_bin", "latin1_german2_ci"};
   static const std::vector<std::string> mb3 = {"", "utf8mb3_bin", "utf8mb3_unicode_ci",
@@ -1012,18 +1086,38 @@ inline std::string text_charset_clause(Rng& r, std::string& charset) {
                                                "utf8mb4_unicode_520_ci",
                                                "utf8mb4_nopad_bin",
                                                "utf8mb4_general_nopad_ci"};
+  static const std::vector<std::string> my_latin1 = {"", "latin1_bin", "latin1_general_cs",
+                                                     "latin1_german2_ci", "latin1_spanish_ci"};
+  static const std::vector<std::string> my_mb3 = {"", "utf8mb3_bin", "utf8mb3_unicode_ci",
+                                                  "utf8mb3_general_ci", "utf8mb3_unicode_520_ci"};
+  static const std::vector<std::string> my_mb4 = {"",
+                                                  "utf8mb4_bin",
+                                                  "utf8mb4_general_ci",
+                                                  "utf8mb4_unicode_ci",
+                                                  "utf8mb4_0900_as_cs",
+                                                  "utf8mb4_0900_bin",
+                                                  "utf8mb4_unicode_520_ci",
+                                                  "utf8mb4_ja_0900_as_cs",
+                                                  "utf8mb4_de_pb_0900_ai_ci"};
   charset = pick(r, std::vector<std::string>{"latin1", "utf8mb3", "utf8mb4", "utf8mb4"});
-  const auto& colls = charset == "latin1" ? latin1 : charset == "utf8mb3" ? mb3 : mb4;
+  const bool my = f == Flavor::MySQL;
+  const auto& colls = charset == "latin1"    ? (my ? my_latin1 : latin1)
+                      : charset == "utf8mb3" ? (my ? my_mb3 : mb3)
+                                             : (my ? my_mb4 : mb4);
   std::string coll = pick(r, colls);
   return " CHARACTER SET " + charset + (coll.empty() ? "" : " COLLATE " + coll);
 }
 
-// A column of a random type with random modifiers. `key` limits it to the key-able types and to
-// lengths an index holds; `budget` is what is left of the row's bytes (the server's 65535).
-inline Column random_column(Rng& r, const std::string& name, bool key, std::size_t& budget) {
+// A column of a random type with random modifiers, in the SQL of flavour `f`. `key` limits it to
+// the key-able types and to lengths an index holds; `budget` is what is left of the row's bytes
+// (the server's 65535).
+inline Column random_column(Rng& r, const std::string& name, bool key, std::size_t& budget,
+                            Flavor f) {
   Column c;
   c.name = name;
   c.in_key = key;
+  c.flavor = f;
+  const bool my = f == Flavor::MySQL;
   static const std::vector<Type> all = {
       Type::Int,      Type::Int,       Type::Decimal, Type::Float, Type::Double, Type::Date,
       Type::Datetime, Type::Timestamp, Type::Time,    Type::Year,  Type::Bit,    Type::Text,
@@ -1033,7 +1127,15 @@ inline Column random_column(Rng& r, const std::string& name, bool key, std::size
       Type::Int,       Type::Int,  Type::Int,  Type::Decimal, Type::Date, Type::Datetime,
       Type::Timestamp, Type::Time, Type::Year, Type::Bit,     Type::Text, Type::Text,
       Type::Bytes,     Type::Enum, Type::Uuid, Type::Inet4,   Type::Inet6};
-  c.type = pick(r, key ? keyable : all);
+  static const std::vector<Type> my_all = {
+      Type::Int,      Type::Int,       Type::Decimal, Type::Float, Type::Double, Type::Date,
+      Type::Datetime, Type::Timestamp, Type::Time,    Type::Year,  Type::Bit,    Type::Text,
+      Type::Text,     Type::Text,      Type::Bytes,   Type::Bytes, Type::Json,   Type::Geometry,
+      Type::Enum,     Type::Set,       Type::Vector,  Type::Json};
+  static const std::vector<Type> my_keyable = {
+      Type::Int,  Type::Int,  Type::Int, Type::Decimal, Type::Date, Type::Datetime, Type::Timestamp,
+      Type::Time, Type::Year, Type::Bit, Type::Text,    Type::Text, Type::Bytes,    Type::Enum};
+  c.type = pick(r, key ? (my ? my_keyable : keyable) : (my ? my_all : all));
   switch (c.type) {
     case Type::Int: {
       static const std::vector<std::pair<std::string, int>> ints = {
@@ -1109,7 +1211,7 @@ inline Column random_column(Rng& r, const std::string& name, bool key, std::size
       c.sql_type = fmt("BIT(%d)", c.bits);
       break;
     case Type::Text: {
-      const std::string cs = text_charset_clause(r, c.charset);
+      const std::string cs = text_charset_clause(r, c.charset, f);
       const std::size_t mb = c.charset == "latin1" ? 1 : c.charset == "utf8mb3" ? 3 : 4;
       if (!key && chance(r, 0.3)) {
         static const std::vector<std::pair<std::string, std::size_t>> texts = {
@@ -1171,8 +1273,18 @@ inline Column random_column(Rng& r, const std::string& name, bool key, std::size
                                                     "MULTIPOLYGON", "GEOMETRYCOLLECTION"});
       c.sql_type = c.geometry;
       c.blob = true;
+      if (my && chance(r, 0.3)) {  // MySQL's SRID attribute: every value of the column has it
+        const bool points = c.geometry == "POINT" || c.geometry == "MULTIPOINT";
+        c.srid = points && chance(r, 0.5) ? 4326 : pick(r, std::vector<int>{0, 3857});
+        c.sql_type += " SRID " + std::to_string(c.srid);
+      }
       break;
     }
+    case Type::Vector:
+      c.length = static_cast<std::size_t>(chance(r, 0.8) ? uni(r, 1, 16) : uni(r, 17, 4096));
+      c.sql_type = fmt("VECTOR(%zu)", c.length);
+      c.blob = true;  // MySQL stores it as a BLOB (NOBLOB leaves it out)
+      break;
     case Type::Enum:
     case Type::Set: {
       const bool is_set = c.type == Type::Set;
@@ -1220,9 +1332,20 @@ inline Column random_column(Rng& r, const std::string& name, bool key, std::size
           c.default_sql =
               "'d\xC3\xA9"
               "f'";
+        // MySQL: a BLOB or TEXT column's default is an expression
+        if (my && c.blob && !c.default_sql.empty()) c.default_sql = "(" + c.default_sql + ")";
         break;
       case Type::Enum:
         c.default_sql = sql_bytes(c.members.back(), "utf8mb4");
+        break;
+      case Type::Bytes:
+        if (my && c.blob) c.default_sql = "(X'00FF20')";
+        break;
+      case Type::Json:
+        if (my) c.default_sql = chance(r, 0.5) ? "(JSON_ARRAY())" : "(JSON_OBJECT('k', 1.5))";
+        break;
+      case Type::Geometry:  // of the column's subtype and SRID
+        if (my && c.srid <= 0 && c.geometry == "POINT") c.default_sql = "(POINT(1, 2))";
         break;
       default:
         break;
@@ -1269,7 +1392,7 @@ inline std::optional<Column> random_generated(Rng& r, const std::string& name,
 }
 
 // A table of 4 to 20 columns (1 to 3 of them the primary key, in any position and key order).
-inline Table random_table(Rng& r, const std::string& name) {
+inline Table random_table(Rng& r, const std::string& name, Flavor f) {
   Table t;
   t.name = name;
   const int ncols = static_cast<int>(uni(r, 4, 20));
@@ -1287,16 +1410,17 @@ inline Table random_table(Rng& r, const std::string& name) {
     std::string cname = fmt("%s%d", is_key[static_cast<std::size_t>(i)] ? "k" : "c", i);
     if (!is_key[static_cast<std::size_t>(i)] && i > 0 && chance(r, 0.06)) {
       if (auto g = random_generated(r, "g" + std::to_string(i), t.columns)) {
+        g->flavor = f;
         t.columns.push_back(*g);
         continue;
       }
     }
-    t.columns.push_back(random_column(r, cname, is_key[static_cast<std::size_t>(i)], budget));
+    t.columns.push_back(random_column(r, cname, is_key[static_cast<std::size_t>(i)], budget, f));
   }
   // At least one column outside the key that can be written.
   bool writable = false;
   for (const auto& c : t.columns) writable = writable || (!c.in_key && c.insertable());
-  if (!writable) t.columns.push_back(random_column(r, fmt("c%d", ncols), false, budget));
+  if (!writable) t.columns.push_back(random_column(r, fmt("c%d", ncols), false, budget, f));
   for (std::size_t i = 0; i < t.columns.size(); ++i)
     if (t.columns[i].in_key) t.key.push_back(i);
   std::shuffle(t.key.begin(), t.key.end(), r);
@@ -1317,6 +1441,7 @@ inline std::string server_text_expr(const Column& c) {
       return "(" + c.name + " + 0)";
     case Type::Bytes:
     case Type::Geometry:
+    case Type::Vector:
       return "HEX(" + c.name + ")";
     default:
       return c.name;
@@ -1354,6 +1479,7 @@ inline Expected expected_value(const Column& c, const std::optional<std::string>
     }
     case Type::Bytes:
     case Type::Geometry:
+    case Type::Vector:  // bytes (man dumpr, VALUES)
       return {Expected::Exact, json_string_of(dumpr_live::base64(unhex(s)))};
     case Type::Json: {
       auto canon = JsonCanon::of(s);
