@@ -1,3 +1,7 @@
+// Row images: every column type's binary form in a rows event, decoded into the row's JSON
+// through a plan made once per table map. Over 600 lines for a reason: it is one job, the
+// per-type value decoders and the loop that drives them, kept together so that the hot path is
+// one file the compiler inlines as a whole and a type's reading is found in one place.
 #include "binlog/rows.hpp"
 
 #include <bit>

@@ -1,6 +1,8 @@
 // The table load, as a sequence of passes: connect -> check settings -> resolve tables ->
 // open snapshot (one connection, or N sharing one snapshot) -> plan chunks -> stream (next()) ->
-// commit.
+// commit. Over 600 lines for a reason: the snapshot's opening on each flavour (consistent
+// snapshot, BACKUP STAGE, FTWRL, the no-lock fallback) is most of it, and its steps share the
+// connections and the position they pin.
 #include "dumpr/table_stream.hpp"
 
 #include <mysqld_error.h>
