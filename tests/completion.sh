@@ -28,7 +28,7 @@ check "an unknown shell writes nothing on stdout" "" "$(cat "$work/out")"
 # Every subcommand and every long option of --help, in each script. The hidden completion
 # subcommand is in none.
 subs=$("$dumpr" --help | awk '/^Subcommands:/ { on = 1; next } on && NF { print $1 }')
-check "--help lists the subcommands" "load position tail validate-pos" "$(echo $(sort <<<"$subs"))"
+check "--help lists the subcommands" "help load position tail validate-pos" "$(echo $(sort <<<"$subs"))"
 checked=0
 for sub in $subs; do
   for opt in $("$dumpr" "$sub" --help | grep -oE '^  (-[^ ,]+,)*--[a-z0-9-]+' | grep -oE -- '--[a-z0-9-]+$'); do

@@ -38,7 +38,10 @@ using tail::PendingRecord;
 struct Out {
   TailEvent::Kind kind = TailEvent::Kind::row;
   PendingRecord rec;  // Kind::row
-  std::string next_file, gtid;
+  // The transaction's file and GTID as the stream holds them: they stay put until the queue is
+  // drained (a new transaction begins in a later step), so a record points at them.
+  const std::string* next_file = nullptr;
+  const std::string* gtid = nullptr;
   std::uint64_t next_pos = 0, txn_pos = 0;
   bool last = false;
   Position position;
@@ -276,9 +279,9 @@ Status BinlogStream::Impl::handle_query(const binlog::QueryEvent& q, std::uint64
 void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t next_pos, bool last) {
   Out& o = push(TailEvent::Kind::row);
   o.rec.swap(held);
-  o.next_file.assign(next_file);
+  o.next_file = &next_file;
   o.next_pos = next_pos;
-  o.gtid.assign(txn.gtid());
+  o.gtid = &txn.gtid();
   o.txn_pos = txn.start();
   o.last = last;
   has_held = false;
@@ -585,9 +588,9 @@ Result<TailEvent*> BinlogStream::next() {
   if (o.kind == TailEvent::Kind::row) {
     tail::fill_record(o.rec, s.current.record);
     RecordSource& src = s.current.record.source;
-    src.next_file = o.next_file;
+    src.next_file = *o.next_file;
     src.next_position = o.next_pos;
-    src.gtid = o.gtid;
+    src.gtid = *o.gtid;
     src.transaction_position = o.txn_pos;
     src.last_in_transaction = o.last;
   }
