@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "cli/selection_options.hpp"
 #include "output/checkpoint_file.hpp"
 #include "output/output_file.hpp"
 
@@ -14,8 +15,9 @@ namespace dumpr::cli {
 
 struct LoadArgs {
   std::string checkpoint, output;
-  std::vector<std::string> ids;  // TABLE=COL[,COL...]
-  std::vector<std::string> tables;
+  std::vector<std::string> ids;     // TABLE=COL[,COL...]
+  std::vector<std::string> tables;  // include patterns, in output order
+  SelectionArgs selection;
   std::string jobs = "1";  // parsed by run_load, which words the usage error
   bool progress = false, quiet = false;
 };
@@ -32,7 +34,8 @@ struct ValidateArgs {
 int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
 
 struct TailArgs {
-  std::string from, from_position, from_gtid, checkpoint, tables, output, schema;
+  std::string from, from_position, from_gtid, checkpoint, output, schema;
+  SelectionArgs selection;
   std::vector<std::string> binlog_files;
   bool until_end = false;
   bool allow_missing_tables = false;

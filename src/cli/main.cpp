@@ -36,8 +36,12 @@ int main(int argc, char** argv) {
                        "stdout");
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("--quiet", load.quiet, "No progress, even on a terminal");
-  load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")->required();
+  load_cmd->add_option("tables", load.tables,
+                       "Tables to load, in output order: TABLE (of the -D databases) or "
+                       "DB.TABLE, * and ? wildcards (default: every base table of the -D "
+                       "databases)");
   add_connection_options(*load_cmd, conn);
+  add_selection_options(*load_cmd, load.selection);
 
   PositionArgs position;
   CLI::App* position_cmd =
@@ -64,7 +68,6 @@ int main(int argc, char** argv) {
                      "Stop once the binlog's end as of start-up is reached (for cron)");
   tail_cmd->add_option("--server-id", tail.server_id,
                        "Replica server id to connect with (default: derived, unique)");
-  tail_cmd->add_option("--tables", tail.tables, "Only these tables of --database: T1,T2");
   tail_cmd->add_option("--output", tail.output,
                        "Append the lines to this file: a torn last line is cut first, and the "
                        "file is synced before each checkpoint that covers its lines");
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
   tail_cmd->add_option("--binlog-file", tail.binlog_files,
                        "Decode this local binlog file instead of a server (repeatable)");
   add_connection_options(*tail_cmd, conn);
+  add_selection_options(*tail_cmd, tail.selection);
 
   try {
     app.parse(argc, argv);

@@ -21,7 +21,11 @@ void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
   cmd.add_option("--password", o.password,
                  "Password (--password=VALUE; a bare --password prompts; also MYSQL_PWD)")
       ->group(group);
-  cmd.add_option("-D,--database", o.database, "The database whose tables are captured")
+  cmd.add_option("-D,--database", o.databases,
+                 "A database whose tables are captured (repeatable; the first is the default)")
+      ->expected(1)
+      ->take_all()
+      ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--defaults-file", o.defaults_file,
                  "Read client options only from this file ([client] and [dumpr] groups)")
@@ -102,7 +106,8 @@ Result<Config> make_config(ConnectionOptions& o) {
   cfg.port = o.port;
   cfg.socket = o.socket;
   cfg.user = o.user;
-  cfg.database = o.database;
+  cfg.database = o.databases.empty() ? std::string() : o.databases.front();
+  cfg.selection.databases = o.databases;
   cfg.defaults_file = o.defaults_file;
   cfg.read_default_files = !o.no_defaults;
   cfg.tls = TlsOptions{o.ssl_mode, o.ssl_ca, o.ssl_cert, o.ssl_key};

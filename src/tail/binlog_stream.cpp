@@ -26,11 +26,14 @@
 #include "mysql/connection.hpp"
 #include "mysql/schema_history.hpp"
 #include "mysql/server_state.hpp"
+#include "mysql/table_list.hpp"
 #include "mysql/table_schema.hpp"
 #include "row/tuple_builder.hpp"
 #include "row/values.hpp"
 #include "schema/ddl.hpp"
 #include "schema/statement.hpp"
+#include "select/table_filter.hpp"
+#include "select/value_mask.hpp"
 
 namespace dumpr {
 
@@ -136,6 +139,9 @@ std::string merge_maria_gtid(const std::string& pos, const std::string& gtid) {
 struct BinlogStream::Impl {
   Config cfg;
   TailOptions opts;
+  select::TableFilter filter;  // what is captured: the same matchers load uses
+  select::ColumnFilter column_filter;
+  std::optional<select::ValueMask> mask;
   std::atomic<bool> stop_requested{false};
 
   // Sources: a server, or local files.
@@ -770,14 +776,16 @@ Status BinlogStream::Impl::build_table(TableState& t) {
     history.put(m.database, m.table, std::move(now));
     history_json = history.to_json();
   }
-  t.shape.table = m.table;
-  t.name = &intern(m.table);
+  t.shape.table = filter.tuple_name(m.database, m.table);
+  t.name = &intern(t.shape.table);
   t.db = &intern(m.database);
   t.shape.columns = std::move(cols);
   // The id: --id, else the table map's primary key, else the server's.
   std::vector<std::string> id_names;
-  if (auto it = cfg.id_columns.find(m.table); it != cfg.id_columns.end()) {
-    id_names = it->second;
+  auto id_it = cfg.id_columns.find(m.database + "." + m.table);
+  if (id_it == cfg.id_columns.end()) id_it = cfg.id_columns.find(m.table);
+  if (id_it != cfg.id_columns.end()) {
+    id_names = id_it->second;
   } else if (!m.primary_key.empty()) {
     for (auto k : m.primary_key)
       if (k < t.shape.columns.size()) t.shape.id_columns.push_back(k);
@@ -805,6 +813,23 @@ Status BinlogStream::Impl::build_table(TableState& t) {
   auto plan = binlog::DecodePlan::make(m, t.shape.columns, cfg.values);
   if (!plan) return plan.take_error();
   t.plan.emplace(std::move(plan.value()));
+  // --exclude-columns, --mask-columns, --bigint-as-string: decided as load decides them.
+  std::vector<std::string> names;
+  std::vector<bool> bigint;
+  for (std::size_t i = 0; i < t.shape.columns.size(); ++i) {
+    names.push_back(t.shape.columns[i].name);
+    bigint.push_back(m.columns[i].real_type == binlog::kLongLong);
+  }
+  auto rules = column_filter.rules(m.database, m.table, names, bigint, t.shape.id_columns);
+  if (!rules) return rules.take_error();
+  t.shape.rules = std::move(rules.value());
+  t.shape.excluded = 0;
+  for (std::size_t i = 0; i < t.shape.rules.size(); ++i)
+    if (t.shape.rules[i] == select::ColumnRule::exclude) {
+      t.plan->skip_column(i);
+      ++t.shape.excluded;
+    }
+  t.shape.mask = mask ? &*mask : nullptr;
   return {};
 }
 
@@ -876,7 +901,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
     return;
   }
   const row::Op rop = op == RowOp::upsert ? row::Op::upsert : row::Op::erase;
-  const bool partial = b.values() < rows_table->shape.columns.size();
+  const bool partial = b.partial();
   const std::string& table = *rows_table->name;
   const std::string& db = *rows_table->db;
   extra_scratch.clear();
@@ -904,9 +929,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, RowOp op, std::string_view i
 }
 
 bool BinlogStream::Impl::captured(std::string_view db, std::string_view table) const {
-  if (!cfg.database.empty() && db != cfg.database) return false;
-  if (opts.tables.empty()) return true;
-  return std::find(opts.tables.begin(), opts.tables.end(), table) != opts.tables.end();
+  return filter.captures(db, table);
 }
 
 void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string& table,
@@ -916,7 +939,7 @@ void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string&
     ++released_in_txn;
     return;
   }
-  const std::string& t = intern(table);
+  const std::string& t = intern(filter.tuple_name(db, table));
   const std::string& d = intern(db);
   scratch.clear();
   scratch.put(std::string_view("[\"truncate\","));
@@ -932,10 +955,11 @@ Status BinlogStream::Impl::statement_rows(const schema::StatementEffect& eff,
                                           const binlog::QueryEvent& q, std::uint64_t event_start) {
   std::string hit;
   // Tables it could not list: any table of its database, or of one its text names, may change.
-  if (eff.tables_unknown && (cfg.database.empty() || q.db == cfg.database ||
-                             q.query.find(cfg.database) != std::string_view::npos))
-    hit = "tables of `" + std::string(q.db.empty() ? std::string_view(cfg.database) : q.db) +
-          "` (the statement's text does not show which plainly)";
+  if (eff.tables_unknown) {
+    const std::string db = filter.database_touched(q.db, q.query);
+    if (!db.empty())
+      hit = "tables of `" + db + "` (the statement's text does not show which plainly)";
+  }
   for (const auto& [d, t] : eff.tables)
     if (hit.empty() && captured(d, t)) hit = "table " + d + "." + t;
   if (hit.empty()) return {};
@@ -1109,6 +1133,18 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   impl->cfg = cfg;
   impl->opts = std::move(opts);
   Impl& s = *impl;
+  {
+    Config sel = cfg;  // TailOptions::tables are include patterns too
+    sel.selection.tables.insert(sel.selection.tables.end(), s.opts.tables.begin(),
+                                s.opts.tables.end());
+    auto f = select::TableFilter::make(sel);
+    if (!f) return f.take_error();
+    s.filter = std::move(f.value());
+    auto cf = select::ColumnFilter::make(cfg);
+    if (!cf) return cf.take_error();
+    s.column_filter = std::move(cf.value());
+    if (!cfg.selection.mask_key.empty()) s.mask.emplace(cfg.selection.mask_key);
+  }
   if (!s.opts.binlog_files.empty()) {
     s.offline = true;
     s.committed = s.opts.from;
@@ -1139,8 +1175,8 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
     return make_error(ErrorKind::usage,
                       "--from-gtid is supported for MariaDB servers only so far; use --from or "
                       "--from-position with MySQL");
-  DUMPR_TRY(
-      mysql::check_tables_exist(*conn, cfg.database, s.opts.tables, s.opts.allow_missing_tables));
+  DUMPR_TRY(mysql::check_selected_tables(*conn, s.filter, s.opts.allow_missing_tables));
+  DUMPR_TRY(mysql::check_excluded_ids(*conn, s.filter, s.column_filter, cfg.id_columns));
   if (s.opts.until_end) {
     auto end = mysql::current_position(*conn);
     if (!end) return end.take_error();
