@@ -185,6 +185,22 @@ Status TableStream::Impl::resolve_tables() {
       conn, filter.database_glob() ? std::vector<std::string>{} : filter.named_databases());
   if (!listing) return listing.take_error();
   auto resolved = select::resolve_tables(filter, *listing);
+  if (!resolved && resolved.error().kind == ErrorKind::not_found) {
+    // information_schema hides the tables a user has no privilege on: a named table it does not
+    // list is read, so the server says which it is (no such table, or the GRANT to run).
+    for (const select::TablePattern& p : filter.includes()) {
+      if (!p.literal()) continue;
+      for (const std::string& db :
+           p.database ? std::vector<std::string>{p.database->text} : filter.databases()) {
+        const bool listed = std::any_of(listing->begin(), listing->end(), [&](const auto& t) {
+          return t.db == db && t.table == p.table.text;
+        });
+        if (listed) continue;
+        DUMPR_TRY(resolve_table(db, p.table.text));
+        tables.pop_back();  // it is there after all: the matcher's error stands
+      }
+    }
+  }
   if (!resolved) return resolved.take_error();
   for (const std::string& w : resolved->warnings) warn(cfg, w);
   if (resolved->tables.empty())
@@ -663,16 +679,9 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
     std::vector<std::string> dbs = impl->filter.named_databases();
     for (const LoadTable& t : impl->tables)
       if (std::find(dbs.begin(), dbs.end(), t.db) == dbs.end()) dbs.push_back(t.db);
-    mysql::SchemaHistory all;
-    for (const std::string& db : dbs) {
-      auto h = mysql::record_schema(in_snapshot, db);
-      if (!h) return h.take_error();
-      for (const auto& [key, def] : h->tables()) {
-        const auto dot = key.find('.');
-        all.put(key.substr(0, dot), key.substr(dot + 1), def);
-      }
-    }
-    if (!all.empty()) impl->position.tables_json = all.to_json();
+    auto h = mysql::record_schema(in_snapshot, dbs);
+    if (!h) return h.take_error();
+    if (!h->empty()) impl->position.tables_json = h->to_json();
   }
   if (!workers.empty()) {
     auto chunks = impl->plan_chunks(workers[0], jobs);

@@ -22,15 +22,29 @@ Error syntax_error(std::string_view option, std::string_view item, std::string_v
                                           "; see SELECTING TABLES AND COLUMNS in man dumpr)");
 }
 
-// Splits a list at commas outside backquotes. A backquote left open is reported by the parts'
-// parser, which sees the same text.
+// Splits a list at commas outside quoted parts (a part that starts with a backquote, up to the
+// backquote that closes it; a doubled one inside is kept). A backquote left open is reported by
+// the parts' parser, which sees the same text.
 std::vector<std::string_view> split_list(std::string_view list) {
   std::vector<std::string_view> items;
-  bool quoted = false;
+  bool quoted = false, part_start = true;
   std::size_t start = 0;
   for (std::size_t i = 0; i < list.size(); ++i) {
-    if (list[i] == '`') quoted = !quoted;  // a doubled backquote toggles twice: no change
-    if (list[i] == ',' && !quoted) {
+    const char c = list[i];
+    if (quoted) {
+      if (c == '`' && i + 1 < list.size() && list[i + 1] == '`')
+        ++i;
+      else if (c == '`')
+        quoted = false;
+      continue;
+    }
+    if (c == '`' && part_start) {
+      quoted = true;
+      part_start = false;
+      continue;
+    }
+    part_start = c == '.' || c == ',';
+    if (c == ',') {
       items.push_back(list.substr(start, i - start));
       start = i + 1;
     }
@@ -71,9 +85,6 @@ Result<std::vector<NamePart>> split_parts(std::string_view item, std::string_vie
     } else {
       const std::size_t dot = item.find('.', i);
       p.text = std::string(item.substr(i, dot == std::string_view::npos ? item.npos : dot - i));
-      if (p.text.find('`') != std::string::npos)
-        return syntax_error(option, item, "a backquote may only enclose a whole part (`my.db`.`t`)",
-                            example);
       p.literal = p.text.find_first_of("*?") == std::string::npos;
       i = dot == std::string_view::npos ? item.size() : dot;
     }

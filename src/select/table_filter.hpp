@@ -7,10 +7,12 @@
 //   column   := [ part "." ] part "." part (db.table.column, or table.column in the -D databases)
 //   part     := glob | "`" literal "`"
 // A glob's `*` matches any run of characters (none too), `?` exactly one character (a UTF-8 code
-// point); every other character stands for itself. A backquoted part is literal: dots, commas,
-// `*` and `?` inside it are plain characters, and a doubled backquote is one backquote (as in
-// SQL). So a dot outside backquotes always separates parts, and a name that holds a dot is
-// backquoted. Names compare byte for byte, case included, as the binlog spells them.
+// point); every other character stands for itself. A part that starts with a backquote is
+// literal up to the backquote that closes it: dots, commas, `*` and `?` inside it are plain
+// characters, and a doubled backquote is one backquote (as in SQL). A backquote elsewhere is a
+// plain character (`tick`table` names the table tick`table). So a dot outside backquotes always
+// separates parts, and a name that holds a dot is backquoted. Names compare byte for byte, case
+// included, as the binlog spells them.
 #pragma once
 
 #include <optional>

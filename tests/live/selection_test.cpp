@@ -299,5 +299,5 @@ TEST_CASE("selection: mistakes are usage errors naming the fix; nothing written"
   CHECK(contains(no_db.err, "-D/--database"));
   RunResult typo = dumpr_load(kA, {"userz"});
   CHECK_MESSAGE(typo.exit_code == 6, describe(typo));
-  CHECK(contains(typo.err, "no table userz in database " + kA));
+  CHECK(contains(typo.err, "userz does not exist in database " + kA));
 }
