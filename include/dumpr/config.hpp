@@ -17,6 +17,27 @@ namespace dumpr {
 struct ValueOptions {
   // Zero and partly-zero dates ("0000-00-00", "2024-00-15") as null instead of the server's text.
   bool zero_dates_as_null = false;
+  // Every value of a BIGINT column (signed or unsigned) as a JSON string of its digits, for
+  // consumers that read JSON numbers as doubles (exact only up to 2^53). Other integer columns
+  // always fit a double and stay numbers.
+  bool bigint_as_string = false;
+};
+
+// What is captured: which tables, and which of their columns, as load, tail and position
+// apply it alike. Patterns are spelled as in man dumpr(1), SELECTING TABLES AND COLUMNS:
+// `table` (in the databases below), `db.table`, `*` and `?` wildcards, backquotes for literal
+// names, comma-separated lists.
+struct Selection {
+  // The databases whose tables are captured (-D, repeatable). Empty: Config::database alone,
+  // and when that is empty too, every database (tail only).
+  std::vector<std::string> databases;
+  std::vector<std::string> tables;          // include patterns; empty: every base table
+  std::vector<std::string> exclude_tables;  // exclude patterns, applied after the includes
+  // Column patterns, `db.table.column` or `table.column`: left out of every tuple, or written
+  // as the keyed HMAC-SHA256 of their output text (hex), with mask_key as the key.
+  std::vector<std::string> exclude_columns;
+  std::vector<std::string> mask_columns;
+  std::string mask_key;
 };
 
 struct TlsOptions {
@@ -45,6 +66,7 @@ struct Config {
   std::map<std::string, std::vector<std::string>> id_columns;
 
   ValueOptions values;
+  Selection selection;
 
   // Replication client identity for tail; 0 picks a default derived from host and pid.
   std::uint32_t server_id = 0;

@@ -9,6 +9,7 @@ DUMPR_DEB_PACKAGES=(
   build-essential cmake pkg-config                      # toolchain (g++ with ASan/UBSan runtimes)
   libcli11-dev libmariadb-dev libsimdjson-dev           # libraries dumpr links
   rapidjson-dev doctest-dev libzstd-dev zlib1g-dev
+  libssl-dev                                            # libcrypto: --mask-columns HMAC-SHA256
   mariadb-server mariadb-client                         # the sandbox server for live tests
   debootstrap                                           # the MySQL sandbox's Debian sid root
   jq                                                    # quickstart output, shell checks

@@ -13,10 +13,13 @@ Result<Position> binlog_position(const Config& cfg) {
   if (!settings) return settings.take_error();
   auto pos = mysql::current_position(*conn);
   if (!pos) return pos.take_error();
-  if (!cfg.database.empty()) {
-    // The database's table definitions as of this position: tail starts from them (the
+  const std::vector<std::string> dbs = !cfg.selection.databases.empty()
+                                           ? cfg.selection.databases
+                                           : std::vector<std::string>{cfg.database};
+  if (!dbs.front().empty()) {
+    // The databases' table definitions as of this position: tail starts from them (the
     // column names when the binlog has none; MariaDB JSON, UUID and INET kinds always).
-    auto h = mysql::record_schema(*conn, cfg.database);
+    auto h = mysql::record_schema(*conn, dbs);
     if (!h) return h.take_error();
     if (!h->empty()) pos->tables_json = h->to_json();
   }

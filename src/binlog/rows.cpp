@@ -599,10 +599,10 @@ Status RowsReader::image(Bytes present, row::TupleBuilder* out, bool after_image
     const bool is_null = (nulls[k / 8] >> (k % 8)) & 1;
     ++k;
     if (is_null) {
-      if (out) out->put_null_value(i);
+      if (out && !c.skip) out->put_null_value(i);
       continue;
     }
-    DUMPR_TRY(value(c, i, out, partial));
+    DUMPR_TRY(value(c, i, c.skip ? nullptr : out, partial));
   }
   return {};
 }
@@ -830,6 +830,7 @@ Status RowsReader::value(const ColumnPlan& c, std::size_t i, row::TupleBuilder* 
       const std::uint64_t len = r.uint_le(partial_json ? 4 : c.len_bytes);
       if (!r.ok() || len > r.remaining()) return truncated();
       Bytes data = r.bytes(static_cast<std::size_t>(len));
+      if (c.skip) return {};  // an excluded column: its bytes are passed, not decoded
       if (c.op == ValueOp::json) {
         json_.clear();
         if (partial_json) {

@@ -85,6 +85,7 @@ struct ColumnPlan {
   std::uint8_t precision = 0, scale = 0;
   std::uint16_t fixed_len = 0;  // BIT bytes, SET bytes, BINARY(n) length
   std::uint16_t collation = 0;
+  bool skip = false;  // --exclude-columns: the value's bytes are stepped over, never written
   const row::Column* column = nullptr;
 };
 
@@ -97,6 +98,8 @@ class DecodePlan {
                                  const ValueOptions& options = {});
 
   const std::vector<ColumnPlan>& columns() const { return cols_; }
+  // Column i's values are read past and never written (an excluded column).
+  void skip_column(std::size_t i) { cols_.at(i).skip = true; }
   const std::string& table_name() const { return table_; }
   std::size_t json_columns() const { return json_columns_; }
   // Columns whose width the table map does not give: MariaDB's TIME/DATETIME/TIMESTAMP under

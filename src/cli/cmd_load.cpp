@@ -97,6 +97,8 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
   if (Status s = parse_ids(args.ids, *cfg); !s)
     return print_error(s.error()), exit_code(s.error().kind);
+  if (Status s = apply_selection(args.selection, *cfg); !s)
+    return print_error(s.error()), exit_code(s.error().kind);
 
   auto lock = claim_checkpoint(args.checkpoint);
   if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);

@@ -30,32 +30,20 @@ Result<Position> parse_from_position(const std::string& spec) {
   return p;
 }
 
-std::vector<std::string> split_tables(const std::string& s) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (start <= s.size() && !s.empty()) {
-    auto comma = s.find(',', start);
-    std::string t = s.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    if (!t.empty()) out.push_back(t);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   auto cfg = make_config(conn);
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
   cfg->server_id = args.server_id;
+  if (Status s = apply_selection(args.selection, *cfg); !s)
+    return print_error(s.error()), exit_code(s.error().kind);
   cfg->read_timeout_s = 30;  // heartbeats come every 500 ms; silence this long is a dead link
 
   TailOptions opts;
   opts.until_end = args.until_end;
   opts.skip_statement_dml = args.skip_statement_dml;
   opts.binlog_files = args.binlog_files;
-  opts.tables = split_tables(args.tables);
   opts.allow_missing_tables = args.allow_missing_tables;
   std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;
   int sources = !args.from.empty() + !args.from_position.empty() + !args.from_gtid.empty() +
@@ -98,7 +86,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);
     opts.from = *pos;
   }
-  if (opts.binlog_files.empty() && cfg->database.empty() && opts.tables.empty())
+  if (opts.binlog_files.empty() && cfg->database.empty() && cfg->selection.tables.empty())
     print_warning("no --database: rows of every database are written");
 
   auto format = make_cli_format(args.format);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "cli/selection_options.hpp"
 #include "dumpr/format.hpp"
 #include "dumpr/sink.hpp"
 #include "output/checkpoint_file.hpp"
@@ -25,8 +26,9 @@ Result<std::unique_ptr<Format>> make_cli_format(const FormatArgs& f);
 struct LoadArgs {
   FormatArgs format;
   std::string checkpoint, output;
-  std::vector<std::string> ids;  // TABLE=COL[,COL...]
-  std::vector<std::string> tables;
+  std::vector<std::string> ids;     // TABLE=COL[,COL...]
+  std::vector<std::string> tables;  // include patterns, in output order
+  SelectionArgs selection;
   std::string jobs = "1";  // parsed by run_load, which words the usage error
   bool progress = false, quiet = false;
 };
@@ -44,7 +46,8 @@ int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
 
 struct TailArgs {
   FormatArgs format;
-  std::string from, from_position, from_gtid, checkpoint, tables, output, schema;
+  std::string from, from_position, from_gtid, checkpoint, output, schema;
+  SelectionArgs selection;
   std::vector<std::string> binlog_files;
   bool until_end = false;
   bool allow_missing_tables = false;

@@ -40,10 +40,14 @@ int main(int argc, char** argv) {
                        "stdout");
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("-q,--quiet", load.quiet, "No progress, even on a terminal");
-  load_cmd->add_option("tables", load.tables, "Tables of --database, in output order")->required();
+  load_cmd->add_option("tables", load.tables,
+                       "Tables to load, in output order: TABLE (of the -D databases) or "
+                       "DB.TABLE, * and ? wildcards (default: every base table of the -D "
+                       "databases)");
   add_format_options(*load_cmd, load.format, false);
   add_connection_options(*load_cmd, conn);
   add_value_options(*load_cmd, conn);
+  add_selection_options(*load_cmd, load.selection);
 
   PositionArgs position;
   CLI::App* position_cmd =
@@ -71,7 +75,6 @@ int main(int argc, char** argv) {
                      "Stop once the binlog's end as of start-up is reached (for cron)");
   tail_cmd->add_option("--server-id", tail.server_id,
                        "Replica server id to connect with (default: derived, unique)");
-  tail_cmd->add_option("--tables", tail.tables, "Only these tables of --database: T1,T2");
   tail_cmd->add_option("--output", tail.output,
                        "Append the lines to this file: a torn last line is cut first, and the "
                        "file is synced before each checkpoint that covers its lines");
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
   add_format_options(*tail_cmd, tail.format, true);
   add_connection_options(*tail_cmd, conn);
   add_value_options(*tail_cmd, conn);
+  add_selection_options(*tail_cmd, tail.selection);
 
   std::string help_topic;
   CLI::App* help_cmd = app.add_subcommand("help", "Help on dumpr, or on one command");

@@ -22,7 +22,11 @@ void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
                  "Password: -pVALUE or --password=VALUE; a bare -p or --password asks on the "
                  "terminal; also MYSQL_PWD")
       ->group(group);
-  cmd.add_option("-D,--database", o.database, "The database whose tables are captured")
+  cmd.add_option("-D,--database", o.databases,
+                 "A database whose tables are captured (repeatable; the first is the default)")
+      ->expected(1)
+      ->take_all()
+      ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--defaults-file", o.defaults_file,
                  "Read the option groups from this file only (an error if it cannot be read)")
@@ -138,7 +142,8 @@ Result<Config> make_config(ConnectionOptions& o) {
   cfg.port = o.port;
   cfg.socket = o.socket;
   cfg.user = o.user;
-  cfg.database = o.database;
+  cfg.database = o.databases.empty() ? std::string() : o.databases.front();
+  cfg.selection.databases = o.databases;
   cfg.defaults_file = o.defaults_file;
   cfg.defaults_group_suffix = o.defaults_group_suffix;
   cfg.read_default_files = !o.no_defaults;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dumpr/config.hpp"
 #include "dumpr/error.hpp"
@@ -11,7 +12,8 @@
 namespace dumpr::cli {
 
 struct ConnectionOptions {
-  std::string host, socket, user, database, defaults_file, defaults_group_suffix;
+  std::string host, socket, user, defaults_file, defaults_group_suffix;
+  std::vector<std::string> databases;  // -D, repeatable: the first is the connection's default
   unsigned port = 0;
   std::optional<std::string> password;
   bool prompt_password = false;  // a bare -p or --password

@@ -21,7 +21,10 @@
 #include "mysql/result_columns.hpp"
 #include "mysql/schema_history.hpp"
 #include "mysql/server_state.hpp"
+#include "mysql/table_list.hpp"
 #include "row/tuple_builder.hpp"
+#include "select/table_filter.hpp"
+#include "select/value_mask.hpp"
 
 namespace dumpr {
 
@@ -137,6 +140,10 @@ struct TableStream::Impl {
   Config cfg;
   mysql::Connection conn;  // settings and tables; the snapshot's when it is read on one connection
   std::vector<LoadTable> tables;
+  // What is captured (--tables, --exclude-columns, ...): the same matchers tail uses.
+  select::TableFilter filter;
+  select::ColumnFilter column_filter;
+  std::optional<select::ValueMask> mask;
   Position position;
   bool without_position = false;  // the binlog cannot give one and the caller needs none
   // MySQL: why the global read lock could not be had, once --jobs N failed to get it (and said
@@ -159,7 +166,8 @@ struct TableStream::Impl {
   std::unique_ptr<load::ParallelReader> parallel;
 
   Status setup_session(mysql::Connection& c);
-  Status resolve_table(const std::string& name);
+  Status resolve_tables();
+  Status resolve_table(const std::string& db, const std::string& name);
   Status open_snapshot();
   Status open_snapshot_unlocked(const Error& why);
   Result<std::vector<mysql::Connection>> open_shared_snapshot(unsigned jobs);
@@ -179,15 +187,46 @@ Status TableStream::Impl::setup_session(mysql::Connection& c) {
   return {};
 }
 
-Status TableStream::Impl::resolve_table(const std::string& name) {
-  for (const LoadTable& t : tables)
-    if (t.shape.table == name)
-      return make_error(ErrorKind::usage, "table " + name + " is named twice");
-  DUMPR_TRY(mysql::check_table_name(name, cfg.database));
-  const std::string qualified = mysql::quote_ident(cfg.database) + "." + mysql::quote_ident(name);
-  const std::string where_table =
-      " WHERE TABLE_SCHEMA = " + mysql::quote_string(conn.get(), cfg.database) +
-      " AND TABLE_NAME = " + mysql::quote_string(conn.get(), name);
+// The tables to read, in output order: the selection's patterns over the server's base tables.
+Status TableStream::Impl::resolve_tables() {
+  for (const select::TablePattern& p : filter.includes())
+    if (p.literal()) {
+      for (const std::string& db :
+           p.database ? std::vector<std::string>{p.database->text} : filter.databases())
+        DUMPR_TRY(mysql::check_table_name(p.table.text, db));
+    }
+  auto listing = mysql::list_tables(
+      conn, filter.database_glob() ? std::vector<std::string>{} : filter.named_databases());
+  if (!listing) return listing.take_error();
+  auto resolved = select::resolve_tables(filter, *listing);
+  if (!resolved && resolved.error().kind == ErrorKind::not_found) {
+    // information_schema hides the tables a user has no privilege on: a named table it does not
+    // list is read, so the server says which it is (no such table, or the GRANT to run).
+    for (const select::TablePattern& p : filter.includes()) {
+      if (!p.literal()) continue;
+      for (const std::string& db :
+           p.database ? std::vector<std::string>{p.database->text} : filter.databases()) {
+        const bool listed = std::any_of(listing->begin(), listing->end(), [&](const auto& t) {
+          return t.db == db && t.table == p.table.text;
+        });
+        if (listed) continue;
+        DUMPR_TRY(resolve_table(db, p.table.text));
+        tables.pop_back();  // it is there after all: the matcher's error stands
+      }
+    }
+  }
+  if (!resolved) return resolved.take_error();
+  for (const std::string& w : resolved->warnings) warn(cfg, w);
+  if (resolved->tables.empty())
+    warn(cfg, "no table matches the selection: the load writes no rows");
+  for (const auto& [db, name] : resolved->tables) DUMPR_TRY(resolve_table(db, name));
+  return {};
+}
+
+Status TableStream::Impl::resolve_table(const std::string& db, const std::string& name) {
+  const std::string qualified = mysql::quote_ident(db) + "." + mysql::quote_ident(name);
+  const std::string where_table = " WHERE TABLE_SCHEMA = " + mysql::quote_string(conn.get(), db) +
+                                  " AND TABLE_NAME = " + mysql::quote_string(conn.get(), name);
   // Every column by name, INVISIBLE ones too (SELECT * leaves those out; the binlog has them).
   auto names = conn.query("SELECT COLUMN_NAME FROM information_schema.COLUMNS" + where_table +
                           " ORDER BY ORDINAL_POSITION");
@@ -207,36 +246,16 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
     unsigned err = mysql_errno(conn.get());
     if (err == ER_NO_SUCH_TABLE)
       return make_error(ErrorKind::not_found, "table " + name + " does not exist in database " +
-                                                  cfg.database +
-                                                  " (check the table names and --database)");
+                                                  db + " (check the table names and --database)");
     if (err == ER_TABLEACCESS_DENIED_ERROR || err == ER_COLUMNACCESS_DENIED_ERROR)
-      return mysql::privilege_error(conn, "reading table " + cfg.database + "." + name,
-                                    "SELECT ON " + mysql::quote_ident(cfg.database) + ".*");
+      return mysql::privilege_error(conn, "reading table " + db + "." + name,
+                                    "SELECT ON " + mysql::quote_ident(db) + ".*");
     return conn.last_error("reading the columns of " + name);
   }
   LoadTable t;
-  t.shape.table = name;
+  t.shape.table = filter.tuple_name(db, name);
   unsigned n = mysql_num_fields(res.get());
   MYSQL_FIELD* fields = mysql_fetch_fields(res.get());
-  std::string select = "SELECT ";
-  for (unsigned i = 0; i < n; ++i) {
-    row::Column c = mysql::column_from_field(fields[i]);
-    if (i) select += ", ";
-    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit. Times one,
-    // not plus zero: -0 + 0 is +0, and MySQL keeps a FLOAT's negative zero (MariaDB stores 0).
-    // DOUBLE(M,D) is printed rounded to D digits, not as stored (the binlog has the stored
-    // double): times one it is a plain DOUBLE, printed whole.
-    if (c.kind == row::Kind::float32 ||
-        (c.kind == row::Kind::float64 && fields[i].decimals < 31))  // 31: NOT_FIXED_DEC
-      select += "(" + mysql::quote_ident(c.name) + " * 1e0)";
-    else
-      select += mysql::quote_ident(c.name);
-    t.shape.columns.push_back(std::move(c));
-  }
-  t.database = cfg.database;
-  t.qualified = qualified;
-  t.select_sql = select + " FROM " + qualified;
-  t.warned.assign(n, false);
 
   auto pk = conn.query("SELECT COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS" +
                        where_table + " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
@@ -248,28 +267,72 @@ Status TableStream::Impl::resolve_table(const std::string& name) {
     key_prefix = key_prefix || r[1].has_value();
   }
 
-  // The id: --id TABLE=COLS, else the primary key.
+  // The id: --id DB.TABLE=COLS or TABLE=COLS, else the primary key.
   std::vector<std::string> id_names;
-  if (auto it = cfg.id_columns.find(name); it != cfg.id_columns.end()) {
-    id_names = it->second;
+  auto id_it = cfg.id_columns.find(db + "." + name);
+  if (id_it == cfg.id_columns.end()) id_it = cfg.id_columns.find(name);
+  if (id_it != cfg.id_columns.end()) {
+    id_names = id_it->second;
   } else {
     id_names = key;
     if (id_names.empty())
-      warn(cfg, "table " + name + " has no primary key and no --id " + name +
+      warn(cfg, "table " + t.shape.table + " has no primary key and no --id " + name +
                     "=COLUMNS: its tuples have a null id");
   }
+
+  // What --exclude-columns, --mask-columns and --bigint-as-string do to each column, decided
+  // from the names as tail decides it from the table map.
+  std::vector<std::string> all_names;
+  std::vector<bool> bigint;
+  for (unsigned i = 0; i < n; ++i) {
+    all_names.emplace_back(fields[i].name, fields[i].name_length);
+    bigint.push_back(fields[i].type == MYSQL_TYPE_LONGLONG);
+  }
+  std::vector<std::size_t> id_all;
+  for (const std::string& col : id_names) {
+    auto k = std::find(all_names.begin(), all_names.end(), col);
+    if (k == all_names.end())
+      return make_error(ErrorKind::usage, "--id " + name + "=...: table " + db + "." + name +
+                                              " has no column " + col);
+    id_all.push_back(static_cast<std::size_t>(k - all_names.begin()));
+  }
+  auto rules = column_filter.rules(db, name, all_names, bigint, id_all);
+  if (!rules) return rules.take_error();
+
+  std::string sql = "SELECT ";
+  for (unsigned i = 0; i < n; ++i) {
+    // An excluded column is not even selected.
+    if (!rules->empty() && (*rules)[i] == select::ColumnRule::exclude) continue;
+    if (!rules->empty()) t.shape.rules.push_back((*rules)[i]);
+    row::Column c = mysql::column_from_field(fields[i]);
+    if (!t.shape.columns.empty()) sql += ", ";
+    // The text protocol prints FLOAT with 6 digits; as a DOUBLE it keeps every bit. Times one,
+    // not plus zero: -0 + 0 is +0, and MySQL keeps a FLOAT's negative zero (MariaDB stores 0).
+    // DOUBLE(M,D) is printed rounded to D digits, not as stored (the binlog has the stored
+    // double): times one it is a plain DOUBLE, printed whole.
+    if (c.kind == row::Kind::float32 ||
+        (c.kind == row::Kind::float64 && fields[i].decimals < 31))  // 31: NOT_FIXED_DEC
+      sql += "(" + mysql::quote_ident(c.name) + " * 1e0)";
+    else
+      sql += mysql::quote_ident(c.name);
+    t.shape.columns.push_back(std::move(c));
+  }
+  if (t.shape.columns.empty())
+    return make_error(ErrorKind::usage, "--exclude-columns leaves table " + db + "." + name +
+                                            " no column: exclude the table with "
+                                            "--exclude-tables instead");
+  t.shape.mask = mask ? &*mask : nullptr;
+  t.database = db;
+  t.qualified = qualified;
+  t.select_sql = sql + " FROM " + qualified;
+  t.warned.assign(t.shape.columns.size(), false);
+
   auto column_index = [&](const std::string& col) {
     std::size_t k = 0;
     while (k < t.shape.columns.size() && t.shape.columns[k].name != col) ++k;
     return k;
   };
-  for (const std::string& col : id_names) {
-    std::size_t k = column_index(col);
-    if (k == t.shape.columns.size())
-      return make_error(ErrorKind::usage,
-                        "--id " + name + "=...: table " + name + " has no column " + col);
-    t.shape.id_columns.push_back(k);
-  }
+  for (const std::string& col : id_names) t.shape.id_columns.push_back(column_index(col));
   t.shape.prepare();
 
   auto info = conn.query(
@@ -589,15 +652,32 @@ TableStream::~TableStream() = default;
 
 Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string> tables,
                                       const LoadOptions& options) {
-  if (cfg.database.empty())
-    return make_error(ErrorKind::usage, "name the database whose tables to load with --database");
-  if (tables.empty()) return make_error(ErrorKind::usage, "name at least one table to load");
+  // The selection first: a mistake in it is told before any connection.
+  Config sel = cfg;
+  sel.selection.tables.insert(sel.selection.tables.end(), tables.begin(), tables.end());
+  auto filter = select::TableFilter::make(sel);
+  if (!filter) return filter.take_error();
+  auto column_filter = select::ColumnFilter::make(cfg);
+  if (!column_filter) return column_filter.take_error();
+  if (filter->named_databases().empty() && !filter->database_glob())
+    return make_error(ErrorKind::usage,
+                      "name the database whose tables to load: -D/--database DB (repeatable), "
+                      "or DB.TABLE names");
+  for (const select::TablePattern& p : filter->includes())
+    if (!p.database && filter->databases().empty())
+      return make_error(ErrorKind::usage, "table " + p.spelled +
+                                              ": name its database, with -D/--database DB or "
+                                              "as DB." +
+                                              p.spelled);
   if (options.jobs < 1 || options.jobs > kMaxJobs)
     return make_error(ErrorKind::usage, "--jobs " + std::to_string(options.jobs) + ": use 1 to " +
                                             std::to_string(kMaxJobs) + " connections");
   auto conn = mysql::Connection::open(cfg);
   if (!conn) return conn.take_error();
   auto impl = std::make_unique<Impl>(cfg, std::move(conn.value()));
+  impl->filter = std::move(filter.value());
+  impl->column_filter = std::move(column_filter.value());
+  if (!cfg.selection.mask_key.empty()) impl->mask.emplace(cfg.selection.mask_key);
   DUMPR_TRY(impl->setup_session(impl->conn));
   auto settings = mysql::check_binlog_settings(impl->conn);
   if (!settings && settings.error().kind == ErrorKind::server_config && !options.need_position) {
@@ -616,7 +696,7 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
     warn(cfg, "binlog_row_image is " + settings->row_image +
                   ": tail will see only some columns of updated rows (set binlog_row_image=FULL "
                   "for whole rows)");
-  for (const std::string& t : tables) DUMPR_TRY(impl->resolve_table(t));
+  DUMPR_TRY(impl->resolve_tables());
 
   // More connections than there are chunks to read would only hold server resources.
   unsigned jobs = options.jobs;
@@ -635,7 +715,10 @@ Result<TableStream> TableStream::open(const Config& cfg, std::vector<std::string
   if (!impl->without_position) {
     // The database's table definitions as of this position: tail starts from them (the
     // column names when the binlog has none; MariaDB JSON, UUID and INET kinds always).
-    auto h = mysql::record_schema(in_snapshot, cfg.database);
+    std::vector<std::string> dbs = impl->filter.named_databases();
+    for (const LoadTable& t : impl->tables)
+      if (std::find(dbs.begin(), dbs.end(), t.database) == dbs.end()) dbs.push_back(t.database);
+    auto h = mysql::record_schema(in_snapshot, dbs);
     if (!h) return h.take_error();
     if (!h->empty()) impl->position.tables_json = h->to_json();
   }

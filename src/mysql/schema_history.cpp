@@ -148,4 +148,17 @@ Result<SchemaHistory> record_schema(Connection& c, const std::string& db) {
   return h;
 }
 
+Result<SchemaHistory> record_schema(Connection& c, const std::vector<std::string>& dbs) {
+  SchemaHistory all;
+  for (const std::string& db : dbs) {
+    auto h = record_schema(c, db);
+    if (!h) return h.take_error();
+    for (auto& [key, def] : h->tables()) {
+      const auto dot = key.find('.');
+      all.put(key.substr(0, dot), key.substr(dot + 1), std::move(def));
+    }
+  }
+  return all;
+}
+
 }  // namespace dumpr::mysql

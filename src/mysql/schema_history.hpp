@@ -39,5 +39,7 @@ class SchemaHistory {
 
 // The definitions of every table of `db`, read from the server now.
 Result<SchemaHistory> record_schema(Connection& c, const std::string& db);
+// The same for several databases, in one history.
+Result<SchemaHistory> record_schema(Connection& c, const std::vector<std::string>& dbs);
 
 }  // namespace dumpr::mysql

@@ -1,5 +1,7 @@
 #include "row/tuple_builder.hpp"
 
+#include "select/value_mask.hpp"
+
 namespace dumpr::row {
 
 std::string repair_warning(const TableShape& shape, std::size_t column) {
@@ -95,6 +97,29 @@ void TableShape::prepare() {
   tmp.clear();
   tmp.put_string(table);
   table_json = std::string(tmp.view());
+}
+
+void TupleBuilder::apply_rule(std::size_t i) {
+  const std::size_t start = value_start_[i];
+  switch (shape_->rules[i]) {
+    case select::ColumnRule::mask:
+      if (shape_->mask) shape_->mask->mask_json_value(content_, start, mask_scratch_);
+      break;
+    case select::ColumnRule::quote: {
+      // The digits in quotes: one short move (a BIGINT has at most 20 characters).
+      const std::size_t n = content_.size() - start;
+      if (content_.view(start, content_.size()) == "null") break;
+      char* base = content_.reserve(2) - content_.size();
+      std::memmove(base + start + 1, base + start, n);
+      base[start] = '"';
+      base[start + n + 1] = '"';
+      content_.advance(2);
+      break;
+    }
+    case select::ColumnRule::keep:
+    case select::ColumnRule::exclude:
+      break;
+  }
 }
 
 void TupleBuilder::start(const TableShape& shape) {

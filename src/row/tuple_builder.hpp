@@ -12,6 +12,7 @@
 
 #include "row/column.hpp"
 #include "row/json_out.hpp"
+#include "select/column_rule.hpp"
 
 namespace dumpr::row {
 
@@ -22,6 +23,11 @@ struct TableShape {
   std::string table;                    // table name as the server spells it
   std::vector<Column> columns;          // in table order
   std::vector<std::size_t> id_columns;  // indexes into columns, in key order; empty: id is null
+  // Per column, what happens to its value beyond its kind (select::ColumnFilter::rules); empty:
+  // every value as it is. `excluded` columns never get a value; `mask` masks the `mask` ones.
+  std::vector<select::ColumnRule> rules;
+  std::size_t excluded = 0;
+  const select::ValueMask* mask = nullptr;
 
   // Precomputed JSON fragments: `"name":` per column, `"table"` once.
   std::vector<std::string> keys;
@@ -65,7 +71,10 @@ class TupleBuilder {
     ++values_;
     return out;
   }
-  void end_value(std::size_t i) { value_end_[i] = content_.size(); }
+  void end_value(std::size_t i) {
+    if (!shape_->rules.empty() && shape_->rules[i] != select::ColumnRule::keep) apply_rule(i);
+    value_end_[i] = content_.size();
+  }
   void put_null_value(std::size_t i) {
     begin_value(i).put_null();
     end_value(i);
@@ -95,6 +104,8 @@ class TupleBuilder {
 
   // How many columns got a value in this row (fewer than the shape's columns: a partial image).
   std::size_t values() const { return values_; }
+  // Whether a column the shape writes got no value in this row (excluded columns never do).
+  bool partial() const { return values_ + shape_->excluded < shape_->columns.size(); }
 
   // Where the id and the content are in a line from take_prefix() or finish().
   struct Spans {
@@ -120,6 +131,7 @@ class TupleBuilder {
 
  private:
   void append_id(JsonOut& out, const TupleBuilder* base = nullptr) const;
+  void apply_rule(std::size_t i);  // the value just written, masked or quoted
   bool has_value(std::size_t i) const { return value_end_[i] != 0; }
 
   const TableShape* shape_ = nullptr;
@@ -131,6 +143,7 @@ class TupleBuilder {
   std::size_t values_ = 0;
   std::vector<std::size_t> repaired_;
   std::vector<Repair> repair_why_;
+  std::string mask_scratch_;  // a masked string's characters
 };
 
 }  // namespace dumpr::row

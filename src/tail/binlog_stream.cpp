@@ -18,6 +18,7 @@
 #include "binlog/rows.hpp"
 #include "mysql/connection.hpp"
 #include "mysql/server_state.hpp"
+#include "mysql/table_list.hpp"
 #include "row/tuple_builder.hpp"
 #include "row/values.hpp"
 #include "schema/statement.hpp"
@@ -305,7 +306,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, ChangeOp op, std::string_vie
   r->op = op;
   r->table = rows_table->name;
   r->db = rows_table->db;
-  r->partial = b.values() < rows_table->shape.columns.size();
+  r->partial = b.partial();
   r->dropped = false;
   r->head.clear();
   r->spans =
@@ -319,7 +320,8 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, ChangeOp op, std::string_vie
   r->time = rows_time;
   r->server_id = rows_server_id;
   if (txn.has_savepoints()) {
-    r->transactional = schema.is_transactional(*r->db, *r->table);
+    // By the table's own name: *r->table is its name in tuples (db.table when qualified).
+    r->transactional = schema.is_transactional(*r->db, rows_table->map->table);
     return;
   }
   hold(*r);
@@ -330,7 +332,7 @@ void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string&
   if (txn.skip_replayed()) return;  // given out before a reconnect
   PendingRecord& r = scratch_rec;
   r.op = ChangeOp::truncate;
-  r.table = &intern(table);
+  r.table = &intern(schema.filter().tuple_name(db, table));
   r.db = &intern(db);
   r.head.clear();
   r.head.put(std::string_view("[\"truncate\","));
@@ -362,10 +364,11 @@ Status BinlogStream::Impl::statement_rows(const schema::StatementEffect& eff,
                                           const binlog::QueryEvent& q, std::uint64_t event_start) {
   std::string hit;
   // Tables it could not list: any table of its database, or of one its text names, may change.
-  if (eff.tables_unknown && (cfg.database.empty() || q.db == cfg.database ||
-                             q.query.find(cfg.database) != std::string_view::npos))
-    hit = "tables of `" + std::string(q.db.empty() ? std::string_view(cfg.database) : q.db) +
-          "` (the statement's text does not show which plainly)";
+  if (eff.tables_unknown) {
+    const std::string db = schema.filter().database_touched(q.db, q.query);
+    if (!db.empty())
+      hit = "tables of `" + db + "` (the statement's text does not show which plainly)";
+  }
   for (const auto& [d, t] : eff.tables)
     if (hit.empty() && schema.captured(d, t)) hit = "table " + d + "." + t;
   if (hit.empty()) return {};
@@ -503,6 +506,7 @@ BinlogStream::~BinlogStream() = default;
 Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   auto impl = std::make_unique<Impl>(cfg, std::move(opts));
   Impl& s = *impl;
+  DUMPR_TRY(s.schema.make_selection());
   if (!s.opts.binlog_files.empty()) {
     s.src.use_files();
     s.txn.committed() = s.opts.from;
@@ -531,8 +535,9 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
     s.opts.from.file.clear();  // connect asks for the GTID set; so does a reconnect
     s.opts.from.position = 4;  // before the first commit
   }
-  DUMPR_TRY(
-      mysql::check_tables_exist(*conn, cfg.database, s.opts.tables, s.opts.allow_missing_tables));
+  DUMPR_TRY(mysql::check_selected_tables(*conn, s.schema.filter(), s.opts.allow_missing_tables));
+  DUMPR_TRY(mysql::check_excluded_ids(*conn, s.schema.filter(), s.schema.column_filter(),
+                                      cfg.id_columns));
   if (s.opts.until_end) {
     // Only its file and offset are compared: no GTID position (a scan of the file on MariaDB).
     auto end = mysql::current_position(*conn, /*with_gtid=*/false);

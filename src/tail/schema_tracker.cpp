@@ -1,6 +1,5 @@
 #include "tail/schema_tracker.hpp"
 
-#include <algorithm>
 #include <cctype>
 #include <charconv>
 
@@ -24,10 +23,17 @@ Status SchemaTracker::start_history(std::string_view tables_json) {
   return {};
 }
 
-bool SchemaTracker::captured(std::string_view db, std::string_view table) const {
-  if (!cfg_.database.empty() && db != cfg_.database) return false;
-  if (opts_.tables.empty()) return true;
-  return std::find(opts_.tables.begin(), opts_.tables.end(), table) != opts_.tables.end();
+Status SchemaTracker::make_selection() {
+  Config sel = cfg_;  // TailOptions::tables are include patterns too
+  sel.selection.tables.insert(sel.selection.tables.end(), opts_.tables.begin(), opts_.tables.end());
+  auto f = select::TableFilter::make(sel);
+  if (!f) return f.take_error();
+  filter_ = std::move(f.value());
+  auto cf = select::ColumnFilter::make(cfg_);
+  if (!cf) return cf.take_error();
+  column_filter_ = std::move(cf.value());
+  if (!cfg_.selection.mask_key.empty()) mask_.emplace(cfg_.selection.mask_key);
+  return {};
 }
 
 std::set<std::string> SchemaTracker::tables_of(const std::string& db) const {
@@ -193,12 +199,13 @@ Status SchemaTracker::build_table(TableState& t, const std::string& file, std::u
     history_.put(m.database, m.table, definition_from_map(m, cols, def));
     history_json_ = history_.to_json();
   }
-  t.shape.table = m.table;
-  t.name = &intern(m.table);
+  t.shape.table = filter_.tuple_name(m.database, m.table);
+  t.name = &intern(t.shape.table);
   t.db = &intern(m.database);
   t.shape.columns = std::move(cols);
-  // The id: --id, else the table map's primary key, else the server's.
-  auto option = cfg_.id_columns.find(m.table);
+  // The id: --id (db.table, else table), else the table map's primary key, else the server's.
+  auto option = cfg_.id_columns.find(m.database + "." + m.table);
+  if (option == cfg_.id_columns.end()) option = cfg_.id_columns.find(m.table);
   choose_id_columns(m, option == cfg_.id_columns.end() ? nullptr : &option->second, def, t.shape);
   if (t.shape.id_columns.empty() && !warned_no_key_[m.database + "." + m.table]) {
     warned_no_key_[m.database + "." + m.table] = true;
@@ -217,6 +224,23 @@ Status SchemaTracker::build_table(TableState& t, const std::string& file, std::u
   auto plan = binlog::DecodePlan::make(m, t.shape.columns, cfg_.values);
   if (!plan) return plan.take_error();
   t.plan.emplace(std::move(plan.value()));
+  // --exclude-columns, --mask-columns, --bigint-as-string: decided as load decides them.
+  std::vector<std::string> names;
+  std::vector<bool> bigint;
+  for (std::size_t i = 0; i < t.shape.columns.size(); ++i) {
+    names.push_back(t.shape.columns[i].name);
+    bigint.push_back(m.columns[i].real_type == binlog::kLongLong);
+  }
+  auto rules = column_filter_.rules(m.database, m.table, names, bigint, t.shape.id_columns);
+  if (!rules) return rules.take_error();
+  t.shape.rules = std::move(rules.value());
+  t.shape.excluded = 0;
+  for (std::size_t i = 0; i < t.shape.rules.size(); ++i)
+    if (t.shape.rules[i] == select::ColumnRule::exclude) {
+      t.plan->skip_column(i);
+      ++t.shape.excluded;
+    }
+  t.shape.mask = mask_ ? &*mask_ : nullptr;
   return {};
 }
 

@@ -1,4 +1,5 @@
-// The tail's schema tracker: TABLE_MAPs -> table states (output shape and decode plan), the
+// The tail's schema tracker: the selection (which tables, and what of their columns: the
+// matchers load uses), TABLE_MAPs -> table states (output shape and decode plan), the
 // history of the captured tables' definitions as of the stream's position (carried in the
 // checkpoint), DDL applied to that history or refreshed from the server, the server's collations
 // and a cache of its current definitions and engines. The pure half is table_shape.hpp.
@@ -19,6 +20,8 @@
 #include "dumpr/error.hpp"
 #include "mysql/connection.hpp"
 #include "mysql/schema_history.hpp"
+#include "select/table_filter.hpp"
+#include "select/value_mask.hpp"
 #include "tail/table_shape.hpp"
 
 namespace dumpr::tail {
@@ -39,8 +42,17 @@ class SchemaTracker {
   // What a checkpoint stores as "tables" ("" without a history).
   const std::string& checkpoint_json() const { return keep_history_ ? history_json_ : none_; }
 
-  // Whether rows of db.table are in the output (--database, --tables).
-  bool captured(std::string_view db, std::string_view table) const;
+  // The selection, from the Config (-D, --tables, --exclude-tables, --exclude-columns,
+  // --mask-columns, --bigint-as-string) and TailOptions::tables (include patterns too): before
+  // any table is built. The same matchers load uses.
+  Status make_selection();
+  const select::TableFilter& filter() const { return filter_; }
+  const select::ColumnFilter& column_filter() const { return column_filter_; }
+
+  // Whether rows of db.table are in the output (the selection's tables).
+  bool captured(std::string_view db, std::string_view table) const {
+    return filter_.captures(db, table);
+  }
 
   // The state for a rows event's table (built on the first rows of each TABLE_MAP), or null for
   // a table not captured. `file`/`pos`: where the stream is, for messages.
@@ -78,6 +90,9 @@ class SchemaTracker {
   const Config& cfg_;
   const TailOptions& opts_;
   std::optional<mysql::Connection> conn_;
+  select::TableFilter filter_;
+  select::ColumnFilter column_filter_;
+  std::optional<select::ValueMask> mask_;  // shapes point at it
 
   std::unordered_map<std::uint64_t, std::unique_ptr<TableState>> tables_;
   std::map<std::string, mysql::TableDefinition> server_defs_;  // "db.table", current server

@@ -1,0 +1,27 @@
+// What to capture: --tables, --exclude-tables, --exclude-columns, --mask-columns,
+// --mask-key-file, --bigint-as-string. The same options, and the same meaning, for load and
+// tail; the matching is the library's (select/table_filter.hpp).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "dumpr/config.hpp"
+#include "dumpr/error.hpp"
+
+namespace dumpr::cli {
+
+struct SelectionArgs {
+  std::vector<std::string> tables, exclude_tables, exclude_columns, mask_columns;
+  std::string mask_key_file;
+  bool bigint_as_string = false;
+};
+
+// Adds the selection options to a subcommand.
+void add_selection_options(CLI::App& cmd, SelectionArgs& a);
+
+// Into cfg.selection and cfg.values; the mask key from --mask-key-file, else DUMPR_MASK_KEY.
+Status apply_selection(const SelectionArgs& a, Config& cfg);
+
+}  // namespace dumpr::cli
