@@ -43,6 +43,9 @@ struct Selection {
 struct TlsOptions {
   std::string mode;  // "", DISABLED, PREFERRED, REQUIRED, VERIFY_CA, VERIFY_IDENTITY
   std::string ca, cert, key;
+  // MySQL caching_sha2_password without TLS: the server's RSA public key (a PEM file), instead
+  // of fetching it from the server (option files: server-public-key).
+  std::string server_public_key;
 };
 
 struct Config {

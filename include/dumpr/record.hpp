@@ -47,8 +47,9 @@ struct RecordSource {
 struct ChangeRecord {
   ChangeOp op = ChangeOp::insert;
   std::string_view database;
-  std::string_view table;
-  std::string_view id;  // JSON: a scalar, an array for a composite id, null without a key
+  std::string_view table;  // the table's own name (the dumpr format writes db.table when
+                           // several databases are captured)
+  std::string_view id;     // JSON: a scalar, an array for a composite id, null without a key
   // The row as dumpr writes it (a JSON object): the new row for insert, update and read, the
   // deleted row for erase; "null" for truncate.
   std::string_view row;

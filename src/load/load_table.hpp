@@ -20,6 +20,7 @@ namespace dumpr::load {
 struct LoadTable {
   row::TableShape shape;
   std::string database;    // the table's database
+  std::string name;        // the table's own name (shape.table may be db.table)
   std::string qualified;   // `db`.`table`
   std::string select_sql;  // SELECT <every column> FROM <db>.<table>, no WHERE, no ORDER BY
   // " ORDER BY <primary key columns>" for InnoDB tables with a whole-column primary key: their

@@ -323,6 +323,7 @@ Status TableStream::Impl::resolve_table(const std::string& db, const std::string
                                             "--exclude-tables instead");
   t.shape.mask = mask ? &*mask : nullptr;
   t.database = db;
+  t.name = name;
   t.qualified = qualified;
   t.select_sql = sql + " FROM " + qualified;
   t.warned.assign(t.shape.columns.size(), false);
@@ -634,7 +635,7 @@ Result<const ChangeRecord*> TableStream::Impl::next_parallel() {
 void TableStream::Impl::start_record(const LoadTable& t, std::string_view line) {
   view.op = ChangeOp::read;
   view.database = t.database;
-  view.table = t.shape.table;
+  view.table = t.name;
   load::line_record(line, t.shape.table_json.size(), view);
   RecordSource& src = view.source;
   src.next_file = position.file;

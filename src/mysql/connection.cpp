@@ -152,6 +152,8 @@ Result<Connection> Connection::open(const Config& given) {
     mysql_ssl_set(m, opt(tls.key), opt(tls.cert), opt(tls.ca), nullptr, nullptr);
   mysql_optionsv(m, MYSQL_OPT_SSL_ENFORCE, &use_tls);
   mysql_optionsv(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &verify_cert);
+  if (!tls.server_public_key.empty())
+    mysql_optionsv(m, MYSQL_SERVER_PUBLIC_KEY, tls.server_public_key.c_str());
 
   // libmariadb takes the socket for no host or "localhost", else TCP.
   std::string where;

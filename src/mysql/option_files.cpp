@@ -248,6 +248,7 @@ Status read_option_files(Config& cfg) {
   fill(cfg.tls.ca, "ssl-ca");
   fill(cfg.tls.cert, "ssl-cert");
   fill(cfg.tls.key, "ssl-key");
+  fill(cfg.tls.server_public_key, "server-public-key");
   if (const std::string* v = text(r.get("password")); v && !cfg.password) cfg.password = *v;
   if (const std::string* v = text(r.get("port")); v && cfg.port == 0) {
     char* end = nullptr;

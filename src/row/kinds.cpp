@@ -32,12 +32,15 @@ constexpr bool lower_case(std::string_view s) {
 }
 
 constexpr bool sql_types_unique() {
+  // By index, not by address: a sanitizer build does not fold address comparisons of
+  // different arrays into constants.
   for (std::size_t i = 0; i < kKinds.size(); ++i)
-    for (const SqlType& a : kKinds[i].sql_types) {
+    for (std::size_t k = 0; k < kKinds[i].sql_types.size(); ++k) {
+      const SqlType& a = kKinds[i].sql_types[k];
       if (!lower_case(a.name)) return false;
       for (std::size_t j = 0; j <= i; ++j)
-        for (const SqlType& b : kKinds[j].sql_types)
-          if (&a != &b && a.name == b.name) return false;
+        for (std::size_t l = 0; l < kKinds[j].sql_types.size(); ++l)
+          if ((j != i || l != k) && a.name == kKinds[j].sql_types[l].name) return false;
     }
   return true;
 }

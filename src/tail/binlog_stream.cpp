@@ -304,7 +304,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, ChangeOp op, std::string_vie
     r = &buffered[buffered_count++];
   }
   r->op = op;
-  r->table = rows_table->name;
+  r->table = rows_table->table;
   r->db = rows_table->db;
   r->partial = b.partial();
   r->dropped = false;
@@ -332,11 +332,11 @@ void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string&
   if (txn.skip_replayed()) return;  // given out before a reconnect
   PendingRecord& r = scratch_rec;
   r.op = ChangeOp::truncate;
-  r.table = &intern(schema.filter().tuple_name(db, table));
+  r.table = &intern(table);
   r.db = &intern(db);
   r.head.clear();
   r.head.put(std::string_view("[\"truncate\","));
-  r.head.put_string(*r.table);
+  r.head.put_string(schema.filter().tuple_name(db, table));
   r.head.put(',');
   r.spans.id_begin = r.head.size();
   r.head.put_null();

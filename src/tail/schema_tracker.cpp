@@ -201,6 +201,7 @@ Status SchemaTracker::build_table(TableState& t, const std::string& file, std::u
   }
   t.shape.table = filter_.tuple_name(m.database, m.table);
   t.name = &intern(t.shape.table);
+  t.table = &intern(m.table);
   t.db = &intern(m.database);
   t.shape.columns = std::move(cols);
   // The id: --id (db.table, else table), else the table map's primary key, else the server's.

@@ -27,7 +27,8 @@ struct TableState {
   row::TableShape shape;
   std::optional<binlog::DecodePlan> plan;
   // The table's and database's names, interned: tuples in flight point at them.
-  const std::string* name = nullptr;
+  const std::string* name = nullptr;   // as the dumpr format names it (db.table: several dbs)
+  const std::string* table = nullptr;  // the table's own name
   const std::string* db = nullptr;
 };
 
