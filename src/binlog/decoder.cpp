@@ -76,21 +76,8 @@ std::string hex_offset(std::uint32_t v) {
   return buf;
 }
 
-// mysql::serialization variable-length unsigned integer
-// (libs/mysql/serialization/variable_length_integers.h): the count of trailing one bits of the
-// first byte is the number of bytes that follow; below 9 bytes in all, the value is the
-// little-endian integer of all bytes shifted right by the byte count; with 9 bytes it is the
-// eight bytes after the first.
-std::uint64_t read_varlen(ByteReader& r) {
-  std::uint8_t first = r.u8();
-  unsigned n = 1;
-  while (n < 9 && (first >> (n - 1)) & 1) ++n;
-  if (n == 9) return r.u64();
-  std::uint64_t rest = r.uint_le(n - 1);
-  return ((rest << 8) | first) >> n;
-}
 std::int64_t read_varlen_signed(ByteReader& r) {
-  std::uint64_t u = read_varlen(r);
+  std::uint64_t u = r.varlen();
   return (u & 1) ? -static_cast<std::int64_t>(u >> 1) - 1 : static_cast<std::int64_t>(u >> 1);
 }
 
@@ -107,8 +94,8 @@ Result<Event> decode_tagged_gtid(const EventHeader& h, Bytes body) {
   if (version != 2 && version != 1) {
     return corrupt(h.type, "unknown serialization format version " + std::to_string(version));
   }
-  std::uint64_t size = read_varlen(r);
-  std::uint64_t last_non_ignorable = read_varlen(r);
+  std::uint64_t size = r.varlen();
+  std::uint64_t last_non_ignorable = r.varlen();
   if (!r.ok() || size < r.pos() || size - r.pos() > r.remaining()) {
     return corrupt(h.type, "message size does not fit the event");
   }
@@ -116,19 +103,19 @@ Result<Event> decode_tagged_gtid(const EventHeader& h, Bytes body) {
   MysqlGtidEvent e;
   bool have_original = false;
   while (f.ok() && !f.at_end()) {
-    std::uint64_t id = read_varlen(f);
+    std::uint64_t id = f.varlen();
     switch (id) {
       case 0:
-        e.flags = static_cast<std::uint8_t>(read_varlen(f));
+        e.flags = static_cast<std::uint8_t>(f.varlen());
         break;
       case 1:
-        for (auto& b : e.sid) b = static_cast<std::uint8_t>(read_varlen(f));
+        for (auto& b : e.sid) b = static_cast<std::uint8_t>(f.varlen());
         break;
       case 2:
         e.gno = read_varlen_signed(f);
         break;
       case 3: {
-        std::uint64_t n = read_varlen(f);
+        std::uint64_t n = f.varlen();
         if (n > f.remaining())
           f.fail();
         else
@@ -142,19 +129,19 @@ Result<Event> decode_tagged_gtid(const EventHeader& h, Bytes body) {
         e.sequence_number = read_varlen_signed(f);
         break;
       case 6:
-        e.immediate_commit_timestamp = read_varlen(f);
+        e.immediate_commit_timestamp = f.varlen();
         break;
       case 7:
-        e.original_commit_timestamp = read_varlen(f);
+        e.original_commit_timestamp = f.varlen();
         have_original = true;
         break;
       case 8:
-        e.transaction_length = read_varlen(f);
+        e.transaction_length = f.varlen();
         break;
       case 9:
       case 10:
       case 11:
-        (void)read_varlen(f);
+        (void)f.varlen();
         break;
       default:
         if (id <= last_non_ignorable) {

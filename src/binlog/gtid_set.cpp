@@ -60,17 +60,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// mysql::serialization variable-length unsigned integer
-// (libs/mysql/serialization/variable_length_integers.h), as the decoder reads it.
-std::uint64_t read_varlen(ByteReader& r) {
-  std::uint8_t first = r.u8();
-  unsigned n = 1;
-  while (n < 9 && (first >> (n - 1)) & 1) ++n;
-  if (n == 9) return r.u64();
-  std::uint64_t rest = r.uint_le(n - 1);
-  return ((rest << 8) | first) >> n;
-}
-
 void put_u64(std::string& s, std::uint64_t v) {
   for (int i = 0; i < 8; ++i) s += static_cast<char>((v >> (8 * i)) & 0xFF);
 }
@@ -165,7 +154,7 @@ Result<GtidSet> GtidSet::decode(Bytes bytes) {
     std::copy(u.begin(), u.end(), uuid.begin());
     tag.clear();
     if (tagged) {
-      const std::uint64_t len = read_varlen(r);
+      const std::uint64_t len = r.varlen();
       if (len > kMaxTagLength) return corrupt("a tag of " + std::to_string(len) + " bytes");
       const std::string_view t = r.chars(static_cast<std::size_t>(len));
       if (!t.empty() && !normalise_tag(t, tag)) return corrupt("an invalid tag");

@@ -104,6 +104,19 @@ class ByteReader {
         return 0;
     }
   }
+  // mysql::serialization variable-length unsigned integer
+  // (libs/mysql/serialization/variable_length_integers.h): the count of trailing one bits of the
+  // first byte is the number of bytes that follow; below 9 bytes in all, the value is the
+  // little-endian integer of all bytes shifted right by the byte count; with 9 bytes it is the
+  // eight bytes after the first.
+  std::uint64_t varlen() {
+    const std::uint8_t first = u8();
+    unsigned n = 1;
+    while (n < 9 && (first >> (n - 1)) & 1) ++n;
+    if (n == 9) return u64();
+    const std::uint64_t rest = uint_le(n - 1);
+    return ((rest << 8) | first) >> n;
+  }
   // A string preceded by a length-encoded length.
   std::string_view packed_chars() {
     std::uint64_t n = packed();

@@ -346,42 +346,8 @@ bool append_utf8_validated(JsonOut& out, std::string_view bytes) {
 std::string to_utf8(std::string_view bytes, std::uint16_t collation) {
   JsonOut escaped;
   append_as_utf8(escaped, bytes, collation);
-  // Undo the JSON escaping (only \" \\ \b \f \n \r \t and \u00XX occur).
   std::string out;
-  std::string_view e = escaped.view();
-  for (std::size_t i = 0; i < e.size(); ++i) {
-    if (e[i] != '\\' || i + 1 == e.size()) {
-      out += e[i];
-      continue;
-    }
-    char k = e[++i];
-    switch (k) {
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u':
-        if (i + 4 < e.size()) {
-          out += static_cast<char>(std::stoi(std::string(e.substr(i + 3, 2)), nullptr, 16));
-          i += 4;
-        }
-        break;
-      default:
-        out += k;
-        break;
-    }
-  }
+  unescape_json_body(escaped.view(), out);
   return out;
 }
 

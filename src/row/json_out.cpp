@@ -186,4 +186,50 @@ char* JsonOut::escape_utf8_validating_to(char* o, std::string_view s, bool& bad)
   return o;
 }
 
+namespace {
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+}  // namespace
+
+void unescape_json_body(std::string_view body, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < body.size(); ++i) {
+    const char c = body[i];
+    if (c != '\\' || i + 1 >= body.size()) {
+      out += c;
+      continue;
+    }
+    switch (body[++i]) {
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'u':
+        if (i + 4 < body.size()) {
+          out += static_cast<char>((hex_digit(body[i + 3]) << 4) | hex_digit(body[i + 4]));
+          i += 4;
+        }
+        break;
+      default:
+        out += body[i];
+        break;  // \" and \\ (and \/, never written)
+    }
+  }
+}
+
 }  // namespace dumpr::row

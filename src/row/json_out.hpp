@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -110,5 +111,10 @@ class JsonOut {
   std::size_t size_ = 0;
   std::size_t cap_ = 0;
 };
+
+// The inverse of JsonOut's escaping, for a string body it wrote: \" \\ \b \f \n \r \t and
+// \u00XX (control characters only; every other character is its UTF-8 bytes). Into `out`,
+// replacing what it held.
+void unescape_json_body(std::string_view body, std::string& out);
 
 }  // namespace dumpr::row

@@ -12,52 +12,6 @@ namespace {
 
 constexpr std::size_t kBlock = 64;  // SHA-256's block size, the HMAC pad length
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return 0;
-}
-
-// The characters of a JSON string body as row::JsonOut escapes them: \" \\ \b \f \n \r \t and
-// \u00XX (control characters only; every other character is written as its UTF-8 bytes).
-void unescape(std::string_view body, std::string& out) {
-  out.clear();
-  for (std::size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (c != '\\' || i + 1 >= body.size()) {
-      out += c;
-      continue;
-    }
-    switch (body[++i]) {
-      case 'b':
-        out += '\b';
-        break;
-      case 'f':
-        out += '\f';
-        break;
-      case 'n':
-        out += '\n';
-        break;
-      case 'r':
-        out += '\r';
-        break;
-      case 't':
-        out += '\t';
-        break;
-      case 'u':
-        if (i + 4 < body.size()) {
-          out += static_cast<char>((hex_value(body[i + 3]) << 4) | hex_value(body[i + 4]));
-          i += 4;
-        }
-        break;
-      default:
-        out += body[i];
-        break;  // \" and \\ (and \/, never written)
-    }
-  }
-}
-
 }  // namespace
 
 ValueMask::ValueMask(std::string_view key) {
@@ -94,7 +48,7 @@ void ValueMask::mask_json_value(row::JsonOut& out, std::size_t start, std::strin
   if (value == "null") return;
   std::array<std::uint8_t, 32> d;
   if (value.size() >= 2 && value.front() == '"') {
-    unescape(value.substr(1, value.size() - 2), scratch);
+    row::unescape_json_body(value.substr(1, value.size() - 2), scratch);
     d = digest(scratch);
   } else {
     d = digest(value);
