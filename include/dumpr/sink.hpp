@@ -20,6 +20,17 @@
 
 namespace dumpr {
 
+// What a sink can tell about its delivery, for progress lines and the metrics file. Counts are
+// since the sink was made; a sink that knows nothing more than acknowledged() leaves them 0.
+struct SinkStats {
+  std::uint64_t delivered_messages = 0;  // acknowledged by the destination
+  std::uint64_t delivered_bytes = 0;
+  std::uint64_t in_flight_messages = 0;  // handed over, not yet acknowledged
+  std::uint64_t in_flight_bytes = 0;
+  double oldest_unacknowledged_s = 0;  // age of the oldest message in flight (ack lag)
+  std::uint64_t retries = 0;           // sends repeated after a retriable error
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -39,6 +50,8 @@ class Sink {
   virtual std::uint64_t acknowledged() = 0;
   // The output's reader went away (a closed pipe): the caller stops quietly.
   virtual bool reader_gone() const { return false; }
+  // Delivery figures (cheap: called every few seconds, never per record).
+  virtual SinkStats stats() const { return {}; }
   // Called by a sink while a long write blocks, so the caller can move the checkpoint over what
   // a slow reader has taken so far; an error it returns ends the write.
   void on_progress(std::function<Status()> f) { on_progress_ = std::move(f); }
