@@ -311,6 +311,59 @@ void merge_maria_gtid(std::string& pos, std::string_view gtid) {
 
 }  // namespace
 
+Result<std::map<std::uint32_t, std::uint64_t>> parse_maria_position(std::string_view text) {
+  std::map<std::uint32_t, std::uint64_t> out;
+  if (text.empty()) return out;
+  for (std::size_t start = 0;;) {
+    std::size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view part = text.substr(start, comma - start);
+    while (!part.empty() && (part.front() == ' ' || part.front() == '\n')) part.remove_prefix(1);
+    std::uint64_t n[3] = {0, 0, 0};
+    const char* p = part.data();
+    const char* const e = part.data() + part.size();
+    bool ok = true;
+    for (int k = 0; ok && k < 3; ++k) {
+      auto [next, ec] = std::from_chars(p, e, n[k]);
+      ok = ec == std::errc() && (k == 2 ? next == e : next != e && *next == '-');
+      p = next + 1;
+    }
+    ok = ok && n[0] <= UINT32_MAX && n[1] <= UINT32_MAX;
+    if (!ok || !out.emplace(static_cast<std::uint32_t>(n[0]), n[2]).second)
+      return make_error(ErrorKind::usage,
+                        "\"" + std::string(part) + "\" in the GTID position \"" +
+                            std::string(text) +
+                            "\" is not domain-server-seq, or repeats a domain (MariaDB's form: "
+                            "0-1-5,1-2-9, one per domain)");
+    if (comma == text.size()) return out;
+    start = comma + 1;
+  }
+}
+
+std::string maria_position_gap(const std::map<std::uint32_t, std::uint64_t>& pos,
+                               const std::map<std::uint32_t, std::uint64_t>& oldest_start,
+                               const std::map<std::uint32_t, std::uint64_t>& server_end) {
+  std::string gone, ahead;
+  auto add = [](std::string& list, std::uint32_t d) {
+    list += (list.empty() ? "" : ", ") + std::to_string(d);
+  };
+  for (const auto& [domain, seq] : oldest_start) {
+    auto it = pos.find(domain);
+    if (it == pos.end() || it->second < seq) add(gone, domain);
+  }
+  for (const auto& [domain, seq] : pos) {
+    auto it = server_end.find(domain);
+    if (it == server_end.end() || it->second < seq) add(ahead, domain);
+  }
+  if (!gone.empty())
+    return "the server purged binary logs holding transactions after the GTID position (domain " +
+           gone + ")";
+  if (!ahead.empty())
+    return "the GTID position is ahead of this server's binary log in domain " + ahead +
+           ": it is from another server, or the server's history was reset";
+  return {};
+}
+
 void GtidPosition::become_mysql() {
   if (kind_ != Kind::unknown) return;
   kind_ = Kind::mysql;

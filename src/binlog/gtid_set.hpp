@@ -79,6 +79,17 @@ class GtidSet {
   void add_interval(std::vector<Interval>& v, Interval iv);
 };
 
+// A MariaDB GTID position ("0-1-5,1-2-9": the last GTID of each domain) as domain -> sequence
+// number; a usage Error naming the part that is not domain-server-seq, or a domain given twice.
+Result<std::map<std::uint32_t, std::uint64_t>> parse_maria_position(std::string_view text);
+
+// Whether a MariaDB server can send everything after `pos` when its oldest binlog file starts at
+// the GTID position `oldest_start` and its binlog ends at `server_end`: "" when it can, else why
+// not (the domains whose transactions are gone, or that `pos` has beyond the server's history).
+std::string maria_position_gap(const std::map<std::uint32_t, std::uint64_t>& pos,
+                               const std::map<std::uint32_t, std::uint64_t>& oldest_start,
+                               const std::map<std::uint32_t, std::uint64_t>& server_end);
+
 // "3e11fa47-71ca-11e1-9e33-c80aa9429562" (as MySQL prints a UUID).
 std::string uuid_text(const Uuid& u);
 

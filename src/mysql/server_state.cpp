@@ -3,7 +3,6 @@
 #include <mysqld_error.h>
 
 #include <charconv>
-#include <set>
 
 #include "binlog/gtid_set.hpp"
 
@@ -285,6 +284,33 @@ Status check_gtid_set_served(Connection& c, const std::string& gtids) {
   return {};
 }
 
+// MariaDB: whether the server can send every transaction after the GTID position `gtid` (a
+// checkpoint's) though `oldest` is its oldest binlog file: OK, or a position Error naming what
+// is missing. The oldest file's start position (its GTID list event: cheap) must be covered, domain
+// by domain, and the server's binlog must have reached every domain's number.
+Status check_gtid_position_served(Connection& c, const std::string& gtid,
+                                  const std::string& oldest) {
+  auto pos = binlog::parse_maria_position(gtid);
+  if (!pos) return pos.take_error();
+  auto r = c.query("SELECT BINLOG_GTID_POS(" + quote_string(c.get(), oldest) +
+                   ", 4) AS start, @@GLOBAL.gtid_binlog_pos AS end");
+  if (!r) return r.take_error();
+  if (r->rows.empty() || !r->rows[0][0])
+    return make_error(ErrorKind::position,
+                      "the server cannot say which GTIDs its oldest binlog "
+                      "file " +
+                          oldest + " starts after");
+  auto start = binlog::parse_maria_position(r->get(0, "start"));
+  if (!start) return start.take_error();
+  auto end = binlog::parse_maria_position(r->get(0, "end"));
+  if (!end) return end.take_error();
+  const std::string gap = binlog::maria_position_gap(*pos, *start, *end);
+  if (gap.empty()) return {};
+  return make_error(ErrorKind::position,
+                    gap + " (the oldest file starts after " + r->get(0, "start") +
+                        "): run `dumpr load` again to take a new snapshot and position");
+}
+
 }  // namespace
 
 Status check_position(Connection& c, const Position& pos) {
@@ -305,13 +331,15 @@ Result<StartFrom> choose_start(Connection& c, const Position& pos) {
   Status in_file = check_position_in_file(c, pos, purged, oldest);
   if (in_file) return StartFrom::file;
   Error why = in_file.take_error();
-  // The file is gone: a MySQL checkpoint's GTID set still names the place, as long as the
-  // server has every transaction after it.
-  if (!purged || pos.gtid.empty() || c.is_mariadb()) return why;
-  if (Status served = check_gtid_set_served(c, pos.gtid); !served) {
+  // The file is gone: the checkpoint's GTID set (MySQL) or position (MariaDB) still names the
+  // place, as long as the server has every transaction after it.
+  if (!purged || pos.gtid.empty()) return why;
+  if (Status served = c.is_mariadb() ? check_gtid_position_served(c, pos.gtid, oldest)
+                                     : check_gtid_set_served(c, pos.gtid);
+      !served) {
     Error e = served.take_error();
-    e.message = purged_file(pos.file, oldest) +
-                ", and no resume after the checkpoint's GTID set: " + e.message;
+    e.message = purged_file(pos.file, oldest) + ", and no resume after the checkpoint's GTID " +
+                (c.is_mariadb() ? "position" : "set") + ": " + e.message;
     return e;
   }
   return StartFrom::gtid;
@@ -348,39 +376,6 @@ Status check_table_name(std::string_view name, const std::string& database) {
                     "table " + std::string(name) + " does not exist" +
                         (database.empty() ? std::string() : " in database " + database) + ": " +
                         why);
-}
-
-Status check_tables_exist(Connection& c, const std::string& database,
-                          const std::vector<std::string>& tables, bool allow_missing) {
-  std::string in;
-  for (const std::string& t : tables) {
-    // A name no table can have is refused even with allow_missing: it would never match.
-    if (Status s = check_table_name(t, database); !s) {
-      Error e = s.take_error();
-      e.message = "--tables: " + e.message;
-      return e;
-    }
-    in += (in.empty() ? "" : ", ") + quote_string(c.get(), t);
-  }
-  if (tables.empty() || allow_missing) return {};
-  std::string sql =
-      "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_NAME IN (" + in + ")";
-  if (!database.empty()) sql += " AND TABLE_SCHEMA = " + quote_string(c.get(), database);
-  auto found = c.query(sql);
-  if (!found) return found.take_error();
-  // information_schema compares without case: the binlog's names are compared byte for byte.
-  std::set<std::string> names;
-  for (auto& r : found->rows) names.insert(r[0].value_or(""));
-  std::string missing;
-  for (const std::string& t : tables)
-    if (!names.count(t)) missing += (missing.empty() ? "" : ", ") + t;
-  if (missing.empty()) return {};
-  return make_error(
-      ErrorKind::not_found,
-      "--tables: no table " + missing +
-          (database.empty() ? std::string(" in any database") : " in database " + database) +
-          " that this user can see: check the names (case counts), --database and the user's "
-          "grants (a table created later can be named with --allow-missing-tables)");
 }
 
 }  // namespace dumpr::mysql

@@ -59,11 +59,4 @@ inline constexpr std::uint64_t kMaxDumpOffset = 0xFFFFFFFFu;
 // and comparing one with a 4-byte character fails with "Illegal mix of collations").
 Status check_table_name(std::string_view name, const std::string& database);
 
-// tail --tables: each name must be a table of `database` (of any database when empty) that the
-// user can see, spelled byte for byte as the binary log names it (case included). A not_found
-// Error names those that are not. With `allow_missing` (tables created later) only names that no
-// table can have are refused.
-Status check_tables_exist(Connection& c, const std::string& database,
-                          const std::vector<std::string>& tables, bool allow_missing);
-
 }  // namespace dumpr::mysql

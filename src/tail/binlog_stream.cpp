@@ -531,7 +531,8 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   if (!start) return start.take_error();
   if (*start == mysql::StartFrom::gtid && !s.opts.from.file.empty()) {
     s.warn("binlog file " + s.opts.from.file +
-           " is no longer on the server (purged): resuming after the checkpoint's GTID set");
+           " is no longer on the server (purged): resuming after the checkpoint's GTID " +
+           (conn->is_mariadb() ? "position" : "set"));
     s.opts.from.file.clear();  // connect asks for the GTID set; so does a reconnect
     s.opts.from.position = 4;  // before the first commit
   }

@@ -44,11 +44,12 @@ Status EventSource::connect(const Position& from) {
   req.server_id = server_id_;
   req.heartbeat_ms = opts_.heartbeat_ms;
   req.gtid = from.file.empty() ? from.gtid : std::string();
-  if (reconnects_ > 0 && !mariadb_ && !from.file.empty() && !from.gtid.empty()) {
+  if (reconnects_ > 0 && !from.file.empty() && !from.gtid.empty()) {
     // The file may have been purged while the server was away: as at the start (choose_start).
     auto start = mysql::choose_start(*conn, from);
     if (start && *start == mysql::StartFrom::gtid) {
-      warn("binlog file " + from.file + " was purged meanwhile: resuming after the GTID set");
+      warn("binlog file " + from.file + " was purged meanwhile: resuming after the GTID " +
+           (mariadb_ ? "position" : "set"));
       req.gtid = from.gtid;
     }
   }

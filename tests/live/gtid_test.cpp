@@ -1,7 +1,7 @@
 // GTIDs and positions: MySQL's executed GTID set kept in the checkpoint by tail (tagged GTIDs
 // too) and a resume after it once the checkpoint's file is purged (COM_BINLOG_DUMP_GTID), on the
 // private sandbox; and a tail --until-end that costs the server no scan of its binlog file
-// (MariaDB's BINLOG_GTID_POS), on the shared one.
+// (MariaDB's BINLOG_GTID_POS), on the shared one; MariaDB's GTID position resuming a purged file.
 #include "live/tail_support.hpp"
 
 using namespace dumpr_tail;
@@ -292,4 +292,78 @@ TEST_CASE("gtid: tail --until-end asks the server for no BINLOG_GTID_POS (a scan
   RunResult again = dumpr(with_args({"position"}, conn_args(db.name()), {}));
   REQUIRE_MESSAGE(again.exit_code == 0, describe(again));
   CHECK(asked("BINLOG_GTID_POS") == 1);
+}
+
+TEST_CASE(
+    "gtid: MariaDB's GTID position in the checkpoint resumes a purged file with nothing lost or "
+    "repeated, in every domain; a position whose transactions were purged is refused") {
+  if (server_is_mysql()) {
+    skipped_on_mysql("MariaDB GTID positions", "MySQL's GTID sets are tested above");
+    return;
+  }
+  Client c(private_sandbox().socket());
+  c.exec("DROP DATABASE IF EXISTS gtidmaria");
+  c.exec("CREATE DATABASE gtidmaria");
+  c.exec("USE gtidmaria");
+  c.exec("CREATE TABLE t (id INT PRIMARY KEY)");
+  TempDir dir;
+  const std::string ckpt = dir / "pos.json";
+  RunResult p = private_run("position", "gtidmaria", {"--checkpoint", ckpt});
+  REQUIRE_MESSAGE(p.exit_code == 0, describe(p));
+  const std::string at_start = read_file(ckpt);
+  auto binlog_pos = [&] { return c.scalar("SELECT @@GLOBAL.gtid_binlog_pos"); };
+  CHECK(checkpoint_gtid(ckpt) == binlog_pos());
+  auto insert = [&](int id, int domain) {
+    c.exec("SET SESSION gtid_domain_id = " + std::to_string(domain));
+    c.exec("INSERT INTO t VALUES (" + std::to_string(id) + ")");
+    c.exec("SET SESSION gtid_domain_id = 0");
+  };
+  insert(1, 0);
+  insert(2, 5);
+  RunResult first = private_run("tail", "gtidmaria", {"--from", ckpt, "--until-end"});
+  REQUIRE_MESSAGE(first.exit_code == 0, describe(first));
+  CHECK(ids_of(first.out) == range(1, 2));
+  CHECK(checkpoint_gtid(ckpt) == binlog_pos());  // both domains
+  const std::string purged_file = read_checkpoint_pos(ckpt).file;
+
+  c.exec("FLUSH BINARY LOGS");
+  insert(3, 0);
+  c.exec("BEGIN");
+  c.exec("INSERT INTO t VALUES (4), (5)");
+  c.exec("COMMIT");
+  insert(6, 5);
+  const Pos holding = master_status(c);
+  c.exec("FLUSH BINARY LOGS");
+  insert(7, 0);
+  purge_to(c, holding.file, purged_file);
+
+  const std::string before_resume = read_file(ckpt);
+  RunResult resumed = private_run("tail", "gtidmaria", {"--from", ckpt, "--until-end"});
+  REQUIRE_MESSAGE(resumed.exit_code == 0, describe(resumed));
+  CHECK(ids_of(resumed.out) == range(3, 7));
+  CHECK(resumed.err.find(purged_file + " is no longer on the server (purged): resuming after the "
+                                       "checkpoint's GTID position") != std::string::npos);
+  CHECK(checkpoint_gtid(ckpt) == binlog_pos());
+  // At the last commit: MariaDB may log a binlog checkpoint event after it, which moves nothing.
+  const Pos at = read_checkpoint_pos(ckpt), end = master_status(c);
+  CHECK(at.file == end.file);
+  CHECK(at.pos <= end.pos);
+  RunResult again = private_run("tail", "gtidmaria", {"--from", ckpt, "--until-end"});
+  CHECK_MESSAGE(again.exit_code == 0, describe(again));
+  CHECK(again.out.empty());
+  write_file(dir / "old.json", before_resume);
+  RunResult v = dumpr({"validate-pos", "--no-defaults", "--socket", private_sandbox().socket(),
+                       "--user", "dumpr", "--password=dumpr", dir / "old.json"});
+  CHECK_MESSAGE(v.exit_code == 0, describe(v));
+
+  // The first checkpoint: rows 1 and 2 (domain 5's first transaction) were in the purged file.
+  const std::string stale = dir / "stale.json";
+  write_file(stale, at_start);
+  RunResult lost = private_run("tail", "gtidmaria", {"--from", stale, "--until-end"});
+  CHECK_MESSAGE(lost.exit_code == 7, describe(lost));
+  CHECK(lost.out.empty());
+  CHECK(lost.err.find("purged binary logs holding transactions after the GTID position (domain") !=
+        std::string::npos);
+  CHECK(lost.err.find("dumpr load") != std::string::npos);
+  CHECK(read_file(stale) == at_start);
 }

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <random>
 #include <set>
 #include <tuple>
@@ -176,4 +177,34 @@ TEST_CASE(
   std::string out;
   maria.write(out);
   CHECK(out == "0-1-5,2-3-8,1-3-1");
+}
+
+TEST_CASE("MariaDB GTID position: parsed per domain; a purged or foreign one says which domain") {
+  using dumpr::binlog::maria_position_gap;
+  using dumpr::binlog::parse_maria_position;
+  using Map = std::map<std::uint32_t, std::uint64_t>;
+  auto parsed = [](std::string_view text) {
+    auto r = parse_maria_position(text);
+    REQUIRE_MESSAGE(r, text);
+    return r.value();
+  };
+  CHECK(parsed("0-1-5,2-3-18446744073709551615") == Map{{0, 5}, {2, 18446744073709551615u}});
+  CHECK(parsed("0-1-5, 1-2-9") == Map{{0, 5}, {1, 9}});  // as SELECT prints it
+  CHECK(parsed("").empty());
+  for (const char* bad : {"0-1", "0-1-", "x-1-5", "0-1-5,", "0-1-5,0-2-6", "0-1-5-6",
+                          "4294967296-1-5", "0-1-18446744073709551616", "3e11fa47:1-5"}) {
+    auto r = parse_maria_position(bad);
+    REQUIRE_MESSAGE(!r, bad);
+    CHECK(r.error().message.find("domain-server-seq") != std::string::npos);
+  }
+  // The oldest file starts after 0-1-10 and 1-1-3; the binlog ends at 0-1-20, 1-1-4.
+  const Map start{{0, 10}, {1, 3}}, end{{0, 20}, {1, 4}};
+  CHECK(maria_position_gap({{0, 10}, {1, 3}}, start, end).empty());
+  CHECK(maria_position_gap({{0, 20}, {1, 4}}, start, end).empty());
+  CHECK(maria_position_gap({{0, 9}, {1, 3}}, start, end).find("purged") != std::string::npos);
+  CHECK(maria_position_gap({{0, 9}, {1, 3}}, start, end).find("domain 0)") != std::string::npos);
+  CHECK(maria_position_gap({{0, 15}}, start, end).find("domain 1)") != std::string::npos);
+  CHECK(maria_position_gap({{0, 21}, {1, 3}}, start, end).find("ahead") != std::string::npos);
+  CHECK(maria_position_gap({{0, 15}, {1, 3}, {5, 1}}, start, end).find("domain 5") !=
+        std::string::npos);
 }
