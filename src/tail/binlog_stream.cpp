@@ -535,10 +535,10 @@ Status BinlogStream::Impl::xa_over_error() {
   return make_error(
       ErrorKind::server_config,
       "at " + src.file() + ":" + std::to_string(src.pos()) +
-          " the rows of prepared XA transactions (the one from " + txn.file() + ":" +
-          std::to_string(txn.start()) + ", and " + std::to_string(xas.size()) +
-          " prepared before it, not yet committed or rolled back) exceed " +
-          std::to_string(opts.xa_buffer_bytes) +
+          " the rows of XA transactions prepared and not yet committed or rolled back (the one "
+          "whose XA PREPARE group starts at " +
+          txn.file() + ":" + std::to_string(txn.start()) + ", and " + std::to_string(xas.size()) +
+          " before it) exceed --xa-buffer-size, " + std::to_string(opts.xa_buffer_bytes) +
           " bytes: dumpr keeps them in memory until their XA COMMIT. The checkpoint stays "
           "before this XA PREPARE. Raise --xa-buffer-size, or resolve the prepared XA "
           "transactions (XA RECOVER lists them) and tail again");
