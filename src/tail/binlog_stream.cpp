@@ -621,8 +621,9 @@ Status BinlogStream::Impl::xa_outcome(const tail::TxnStatement& st, bool committ
     if (!opts.skip_unknown_xa)
       return make_error(
           ErrorKind::position,
-          what + " commits an XA transaction prepared before this tail's start position (" +
-              opts.from.file + ":" + std::to_string(opts.from.position) +
+          what + " commits an XA transaction prepared before this tail's start (" +
+              (src.offline() ? std::string("the first file read")
+                             : opts.from.file + ":" + std::to_string(opts.from.position)) +
               "), so its rows were not read and cannot be written. The checkpoint stays before "
               "it. Tail from a position before its XA PREPARE (mariadb-binlog or mysqlbinlog "
               "shows it as `XA PREPARE " +
