@@ -234,3 +234,42 @@ TEST_CASE("tail: prepared XA rows over --xa-buffer-size stop (exit 4), the check
   CHECK(count_occurrences(read_file(ck), "\"xid\"") == 1);
   sql.exec("XA ROLLBACK 'xa8'");
 }
+
+TEST_CASE("tail: a lost connection while an XA is prepared keeps its rows for the XA COMMIT") {
+  TestDatabase db(kDb);
+  XaCleanup cleanup{{"xa7"}};
+  Client sql(socket_path());
+  sql.exec("CREATE TABLE " + kDb + ".t (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE=InnoDB");
+  TempDir dir;
+  const std::string ck = dir / "ck.json";
+  std::vector<std::string> pa = {"position", "--checkpoint", ck};
+  for (auto& c : conn_args(kDb)) pa.push_back(c);
+  RunResult p = dumpr(pa);
+  REQUIRE_MESSAGE(p.exit_code == 0, describe(p));
+
+  Background bg(tail_args(conn_to(socket_path(), kDb), tail_cmd(ck, {})));
+  prepare_xa("xa7", {"INSERT INTO " + kDb + ".t VALUES (7, 'xa7')"});
+  sql.exec("INSERT INTO " + kDb + ".t VALUES (100, 'plain')");
+  const Pos end = master_status(sql);
+  REQUIRE(bg.wait_until([&] { return !before(read_checkpoint_pos(ck), end); }, 30));
+  // The server drops the tail's replication connection: it reconnects from its checkpoint,
+  // after the XA PREPARE, with the XA's rows still in memory.
+  int killed = 0;
+  for (auto& row : sql.query("SELECT id FROM information_schema.processlist WHERE user = 'dumpr' "
+                             "AND command LIKE 'Binlog Dump%'"))
+    killed += sql.try_exec("KILL " + *row[0]) == 0;
+  REQUIRE(killed >= 1);
+  REQUIRE(bg.wait_until([&] { return bg.err().find("reconnected") != std::string::npos; }, 30));
+  sql.exec("XA COMMIT 'xa7'");
+  sql.exec("INSERT INTO " + kDb + ".t VALUES (101, 'plain')");
+  const bool got = bg.wait_until([&] { return count_occurrences(bg.out(), "\n") >= 3; }, 30);
+  INFO("stderr: " << bg.err());
+  REQUIRE(got);
+  CHECK(joined(summary(parse_tuples(bg.out(), true))) ==
+        "upsert 100 plain\n"
+        "upsert 7 xa7\n"
+        "upsert 101 plain\n");
+  bg.signal(SIGTERM);
+  CHECK(bg.wait_exit(10).value_or(-1) == 0);
+  CHECK(read_file(ck).find("xa_prepared") == std::string::npos);
+}
