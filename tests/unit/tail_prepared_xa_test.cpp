@@ -224,3 +224,28 @@ TEST_CASE("PreparedXas: restarts while XAs are prepared, randomised against a mo
     if (delivered != model) break;
   }
 }
+
+TEST_CASE("checkpoint JSON: xa_prepared round-trips, a bad entry is refused") {
+  Position p;
+  p.file = "bin.000003";
+  p.position = 900;
+  p.prepared_xa = {at("X'7831',X'',1", 0), at("X'00',X'ff',-2", 8)};
+  const std::string text = to_checkpoint_json(p);
+  CHECK(text.find("\"xa_prepared\":[{\"xid\":\"X'7831',X'',1\",\"file\":\"bin.000001\","
+                  "\"position\":4}") != std::string::npos);
+  auto back = parse_checkpoint_json(text, "test");
+  REQUIRE(back);
+  REQUIRE(back->prepared_xa.size() == 2);
+  CHECK(back->prepared_xa[1].xid == "X'00',X'ff',-2");
+  CHECK(back->prepared_xa[1].file == "bin.000002");
+  CHECK(back->prepared_xa[1].position == 104);
+  // None prepared: no key at all (checkpoints stay as they were).
+  p.prepared_xa.clear();
+  CHECK(to_checkpoint_json(p).find("xa_prepared") == std::string::npos);
+  auto bad = parse_checkpoint_json(
+      R"({"file":"bin.000001","position":4,"xa_prepared":[{"xid":"X'31',X'',1","file":"b"}]})",
+      "checkpoint c.json");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().kind == ErrorKind::usage);
+  CHECK(bad.error().message.find("xa_prepared") != std::string::npos);
+}
