@@ -45,6 +45,13 @@ struct TailOptions {
   // table: an error (the rows it changed are in no row event) unless this is set, when each such
   // statement is skipped with a warning.
   bool skip_statement_dml = false;
+  // XA transactions: the rows of those prepared and not yet committed are kept in memory until
+  // their XA COMMIT, up to this many bytes in all; beyond, the tail stops (exit 4), its
+  // checkpoint before the XA PREPARE that went over.
+  std::size_t xa_buffer_bytes = std::size_t{256} << 20;
+  // An XA COMMIT whose XA PREPARE came before the start position (its rows were not read): an
+  // error unless this is set, when it is skipped with a warning.
+  bool skip_unknown_xa = false;
   // Keep an update's old row in its record (ChangeRecord::before), for formats that show it.
   bool keep_before = false;
 };

@@ -3,10 +3,20 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "dumpr/error.hpp"
 
 namespace dumpr {
+
+// An XA transaction prepared before a position and not yet resolved there: its rows are in the
+// binlog at file:position (its XA PREPARE event group), its outcome (XA COMMIT or XA ROLLBACK)
+// comes after. A tail that resumes re-reads that group to have the rows at hand for the commit.
+struct PreparedXa {
+  std::string xid;  // as the server logs it: X'gtrid',X'bqual',formatID (hex in lower case)
+  std::string file;
+  std::uint64_t position = 0;  // where the group starts (its GTID event)
+};
 
 struct Position {
   std::string file;            // binlog file name, e.g. "mariadb-bin.000042"
@@ -19,6 +29,8 @@ struct Position {
   // when the server's binlog does not describe columns itself (binlog_row_metadata != FULL).
   // Opaque here; src/mysql/schema_history reads and writes it.
   std::string tables_json;
+  // The XA transactions prepared before this position and not resolved at it, oldest first.
+  std::vector<PreparedXa> prepared_xa;
 
   bool empty() const { return file.empty(); }
 };

@@ -43,6 +43,8 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   TailOptions opts;
   opts.until_end = args.until_end;
   opts.skip_statement_dml = args.skip_statement_dml;
+  opts.skip_unknown_xa = args.skip_unknown_xa;
+  opts.xa_buffer_bytes = args.xa_buffer_bytes;
   opts.binlog_files = args.binlog_files;
   opts.allow_missing_tables = args.allow_missing_tables;
   std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;

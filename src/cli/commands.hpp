@@ -53,6 +53,8 @@ struct TailArgs {
   bool allow_missing_tables = false;
   bool progress = false, quiet = false;
   bool skip_statement_dml = false;
+  bool skip_unknown_xa = false;
+  std::size_t xa_buffer_bytes = std::size_t{256} << 20;
   std::uint32_t server_id = 0;
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);

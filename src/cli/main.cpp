@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
   tail_cmd->add_flag("--skip-statement-dml", tail.skip_statement_dml,
                      "Skip INSERT/UPDATE/DELETE logged as statements (binlog_format=STATEMENT "
                      "or MIXED) with a warning each, losing their rows (default: stop, exit 4)");
+  tail_cmd->add_flag("--skip-unknown-xa", tail.skip_unknown_xa,
+                     "Skip an XA COMMIT whose XA PREPARE is before the start position, with a "
+                     "warning, losing its rows (default: stop, exit 7)");
+  tail_cmd->add_option("--xa-buffer-size", tail.xa_buffer_bytes,
+                       "Bytes of rows of prepared, not yet committed XA transactions kept in "
+                       "memory; beyond, stop with exit 4 (default 268435456)");
   tail_cmd->add_flag("--allow-missing-tables", tail.allow_missing_tables,
                      "--tables may name tables that do not exist yet (created later)");
   tail_cmd->add_flag("--progress", tail.progress,

@@ -42,6 +42,21 @@ std::string to_checkpoint_json(const Position& pos) {
     w.Key("tables");
     w.RawValue(pos.tables_json.c_str(), pos.tables_json.size(), rapidjson::kObjectType);
   }
+  if (!pos.prepared_xa.empty()) {
+    w.Key("xa_prepared");
+    w.StartArray();
+    for (const PreparedXa& x : pos.prepared_xa) {
+      w.StartObject();
+      w.Key("xid");
+      w.String(x.xid.c_str(), static_cast<rapidjson::SizeType>(x.xid.size()));
+      w.Key("file");
+      w.String(x.file.c_str(), static_cast<rapidjson::SizeType>(x.file.size()));
+      w.Key("position");
+      w.Uint64(x.position);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
   w.EndObject();
   std::string s(sb.GetString(), sb.GetSize());
   s += '\n';
@@ -78,6 +93,21 @@ Result<Position> parse_checkpoint_json(std::string_view text, std::string_view o
   if (!obj["flavor"].get_string().get(s)) pos.flavor = std::string(s);
   simdjson::dom::object tables;
   if (!obj["tables"].get_object().get(tables)) pos.tables_json = simdjson::minify(tables);
+  simdjson::dom::array xas;
+  if (!obj["xa_prepared"].get_array().get(xas)) {
+    for (simdjson::dom::element e : xas) {
+      PreparedXa x;
+      std::string_view xid, xfile;
+      std::uint64_t xpos;
+      if (e["xid"].get_string().get(xid) || e["file"].get_string().get(xfile) ||
+          e["position"].get_uint64().get(xpos) || xid.empty() || xfile.empty())
+        return bad("an \"xa_prepared\" entry lacks its \"xid\", \"file\" or \"position\"");
+      x.xid = std::string(xid);
+      x.file = std::string(xfile);
+      x.position = xpos;
+      pos.prepared_xa.push_back(std::move(x));
+    }
+  }
   return pos;
 }
 

@@ -24,6 +24,7 @@
 #include "schema/statement.hpp"
 #include "tail/event_source.hpp"
 #include "tail/pending_record.hpp"
+#include "tail/prepared_xa.hpp"
 #include "tail/schema_tracker.hpp"
 #include "tail/transaction.hpp"
 
@@ -93,6 +94,20 @@ struct BinlogStream::Impl final : tail::SourceListener {
   TailEvent current;
   bool ended = false;
 
+  // XA transactions (tail/prepared_xa.hpp): the rows of those prepared and not resolved, and
+  // those of the XA PREPARE group being read (xa_group), kept until XA COMMIT or ROLLBACK.
+  using XaRows = std::vector<PendingRecord>;
+  tail::PreparedXas<XaRows> xas;
+  bool xa_group = false;
+  XaRows xa_rows;
+  std::size_t xa_rows_bytes = 0;
+  bool xa_over = false;  // the kept rows went over opts.xa_buffer_bytes
+  // A start from a checkpoint that lists prepared XAs reads their groups again first: from the
+  // oldest (catch_up_from) up to the checkpoint, every other event passed over.
+  bool catching_up = false;
+  Position catch_up_from;
+  tail::PreparedXas<XaRows>::Entry* catch_entry = nullptr;  // the group being read again
+
   const std::string& intern(std::string_view name) { return schema.intern(name); }
 
   void warn(const std::string& m) {
@@ -107,7 +122,9 @@ struct BinlogStream::Impl final : tail::SourceListener {
   }
 
   // tail::SourceListener
-  const Position& resume_position() const override { return txn.committed(); }
+  const Position& resume_position() const override {
+    return catching_up ? catch_up_from : txn.committed();
+  }
   void started_over(bool connected) override;
   void next_file() override { schema.forget_tables(); }
 
@@ -128,6 +145,12 @@ struct BinlogStream::Impl final : tail::SourceListener {
   void hold(PendingRecord& rec);
   void drain_buffered();
   void rollback_to(std::string_view name);
+  void keep_xa(PendingRecord& rec);
+  void drop_xa_rows();
+  Status xa_over_error();
+  bool pass_over(const Event& ev, std::uint64_t event_start, Status& st);
+  Status xa_prepared(const binlog::XaPrepareEvent& x, std::uint64_t event_start);
+  Status xa_outcome(const tail::TxnStatement& st, bool committed, std::uint64_t event_start);
 };
 
 void BinlogStream::Impl::started_over(bool connected) {
@@ -139,6 +162,9 @@ void BinlogStream::Impl::started_over(bool connected) {
   inner_index = 0;
   has_held = false;
   buffered_count = 0;
+  drop_xa_rows();
+  catch_entry = nullptr;
+  if (catching_up) xas.unload_all([](XaRows& r) { r.clear(); });  // all read again
   txn.start_over();
   if (connected) schema.reconnect();
 }
@@ -158,8 +184,15 @@ Result<bool> BinlogStream::Impl::read_event() {
 
 void BinlogStream::Impl::commit() {
   drain_buffered();
+  if (xa_group) {
+    // Rows kept as an XA's, but the group ends as an ordinary transaction: they are its rows.
+    xa_group = false;
+    for (PendingRecord& r : xa_rows) hold(r);
+    drop_xa_rows();
+  }
   if (has_held) release(src.file(), src.pos(), true);
   txn.commit(src.file(), src.pos(), schema.checkpoint_json());
+  if (!xas.empty() || !txn.committed().prepared_xa.empty()) xas.list(txn.committed().prepared_xa);
   Out& o = push(TailEvent::Kind::commit);
   o.position = txn.committed();
   o.time = event.header.timestamp;
@@ -167,6 +200,10 @@ void BinlogStream::Impl::commit() {
 
 Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bool inner_event) {
   using namespace binlog;
+  if (catching_up && !inner_event) {
+    Status st;
+    if (pass_over(ev, event_start, st)) return st;
+  }
   if (const auto* r = ev.as<RotateEvent>()) {
     if (!inner_event) src.rotate(r->next_file, r->position);
     return {};
@@ -176,6 +213,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     txn.set_gtid(g->to_string());
     txn.gtid_position().begin(*g);
     txn.set_seen_begin(!g->standalone());  // MariaDB logs no BEGIN: a GTID not standalone is one
+    if (g->xa_prepare()) xa_group = true;  // the group of an XA PREPARE: its rows are kept
     return {};
   }
   if (const auto* g = ev.as<MysqlGtidEvent>()) {
@@ -192,7 +230,8 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     return {};
   }
   if (const auto* q = ev.as<QueryEvent>()) return handle_query(*q, event_start);
-  if (ev.as<XidEvent>() || ev.as<XaPrepareEvent>()) {
+  if (const auto* x = ev.as<XaPrepareEvent>()) return xa_prepared(*x, event_start);
+  if (ev.as<XidEvent>()) {
     begin_txn(event_start);
     commit();
     return {};
@@ -248,6 +287,14 @@ Status BinlogStream::Impl::handle_query(const binlog::QueryEvent& q, std::uint64
     case Kind::commit:
       if (txn.in_txn() || has_held) commit();
       return {};
+    case Kind::xa_start:  // MySQL: the head of an XA PREPARE group (or of one phase)
+      begin_txn(event_start);
+      txn.set_seen_begin(true);
+      xa_group = true;
+      return {};
+    case Kind::xa_commit:
+    case Kind::xa_rollback:
+      return xa_outcome(st, st.kind == Kind::xa_commit, event_start);
     case Kind::xa:
       return {};
     case Kind::other:
@@ -290,6 +337,10 @@ void BinlogStream::Impl::release(const std::string& next_file, std::uint64_t nex
 }
 
 void BinlogStream::Impl::hold(PendingRecord& rec) {
+  if (xa_group) {
+    keep_xa(rec);
+    return;
+  }
   if (has_held) release(txn.file(), txn.start(), false);
   held.swap(rec);
   has_held = true;
@@ -457,6 +508,135 @@ Status BinlogStream::Impl::decode_next_row() {
     }
   }
   ++rows_index;
+  if (xa_over) return xa_over_error();
+  return {};
+}
+
+// XA transactions (tail/prepared_xa.hpp).
+
+void BinlogStream::Impl::keep_xa(PendingRecord& rec) {
+  // The rows must outlive the group: each keeps its own buffers (an allocation per row, on XA
+  // rows only).
+  xa_rows.emplace_back();
+  xa_rows.back().swap(rec);
+  const PendingRecord& r = xa_rows.back();
+  xa_rows_bytes += sizeof(PendingRecord) + r.head.size() + r.before.size() + r.moved_from.size();
+  if (xas.bytes() + xa_rows_bytes > opts.xa_buffer_bytes) xa_over = true;
+}
+
+void BinlogStream::Impl::drop_xa_rows() {
+  xa_rows.clear();
+  xa_rows.shrink_to_fit();
+  xa_rows_bytes = 0;
+  xa_group = false;
+}
+
+Status BinlogStream::Impl::xa_over_error() {
+  return make_error(
+      ErrorKind::server_config,
+      "at " + src.file() + ":" + std::to_string(src.pos()) +
+          " the rows of XA transactions prepared and not yet committed or rolled back (the one "
+          "whose XA PREPARE group starts at " +
+          txn.file() + ":" + std::to_string(txn.start()) + ", and " + std::to_string(xas.size()) +
+          " before it) exceed --xa-buffer-size, " + std::to_string(opts.xa_buffer_bytes) +
+          " bytes: dumpr keeps them in memory until their XA COMMIT. The checkpoint stays "
+          "before this XA PREPARE. Raise --xa-buffer-size, or resolve the prepared XA "
+          "transactions (XA RECOVER lists them) and tail again");
+}
+
+// A start from a checkpoint listing prepared XAs: until the checkpoint, only their groups are
+// read (their rows kept as at their XA PREPARE); true if `ev` is done with here.
+bool BinlogStream::Impl::pass_over(const Event& ev, std::uint64_t event_start, Status& st) {
+  using namespace binlog;
+  if (!catch_entry && tail::at_or_after(src.file(), event_start, txn.committed())) {
+    catching_up = false;  // the checkpoint: from here on as usual
+    if (const PreparedXa* x = xas.reread_from()) {
+      st = make_error(ErrorKind::position,
+                      "the checkpoint lists XA transaction " + x->xid + " as prepared at " +
+                          x->file + ":" + std::to_string(x->position) +
+                          ", but no XA PREPARE group starts there: the checkpoint does not "
+                          "belong to this server's binlog. Start from a checkpoint of this server");
+      return true;
+    }
+    return false;
+  }
+  if (ev.as<RotateEvent>()) return false;
+  if (!catch_entry) {
+    // A group starts with its GTID event: one to read again, or one passed over.
+    if (ev.as<MariaGtidEvent>() || ev.as<MysqlGtidEvent>())
+      catch_entry = xas.rereading(src.file(), event_start);
+    if (!catch_entry) return true;
+    begin_txn(event_start);
+    xa_group = true;
+    return true;
+  }
+  if (ev.as<XaPrepareEvent>()) {
+    drain_buffered();
+    xas.loaded(*catch_entry, std::move(xa_rows), xa_rows_bytes);
+    xa_rows = XaRows();
+    xa_rows_bytes = 0;
+    xa_group = false;
+    catch_entry = nullptr;
+    txn.start_over();  // nothing given out, nothing committed: the checkpoint is ahead
+    return true;
+  }
+  // Its rows, the table maps (in the decoder), XA START and XA END, savepoints.
+  return !(ev.as<RowsEvent>() || ev.as<QueryEvent>() || ev.as<TransactionPayloadEvent>());
+}
+
+Status BinlogStream::Impl::xa_prepared(const binlog::XaPrepareEvent& x, std::uint64_t event_start) {
+  begin_txn(event_start);
+  drain_buffered();  // after savepoints: into xa_rows
+  if (x.one_phase || !xa_group) {
+    // XA COMMIT ... ONE PHASE (MySQL ends it so): an ordinary commit of its rows.
+    commit();
+    return {};
+  }
+  if (xa_over) return xa_over_error();
+  PreparedXa where{tail::xid_text(x.format_id, x.gtrid, x.bqual), txn.file(), txn.start()};
+  xas.prepared(std::move(where), std::move(xa_rows), xa_rows_bytes, [](XaRows&) {});
+  xa_rows = XaRows();
+  xa_rows_bytes = 0;
+  xa_group = false;
+  commit();  // nothing given out; the checkpoint passes the group and lists it as prepared
+  return {};
+}
+
+Status BinlogStream::Impl::xa_outcome(const tail::TxnStatement& st, bool committed,
+                                      std::uint64_t event_start) {
+  std::string xid;
+  const std::string where = src.file() + ":" + std::to_string(event_start);
+  if (!tail::parse_xid(st.xid, xid))
+    return make_error(ErrorKind::corrupt, "at " + where + ": cannot read the xid of XA " +
+                                              (committed ? "COMMIT" : "ROLLBACK") + " `" +
+                                              std::string(st.xid.substr(0, 300)) + "`");
+  begin_txn(event_start);
+  XaRows rows;
+  const auto found = xas.resolve(xid, rows);
+  if (committed && found != decltype(xas)::Found::yes) {
+    const std::string what = "at " + where + " XA COMMIT " + xid;
+    if (found == decltype(xas)::Found::listed_unread)
+      return make_error(ErrorKind::internal,
+                        what + ": its XA PREPARE group, listed by the checkpoint, was not read");
+    if (!opts.skip_unknown_xa)
+      return make_error(
+          ErrorKind::position,
+          what + " commits an XA transaction prepared before this tail's start (" +
+              (src.offline() ? std::string("the first file read")
+                             : opts.from.file + ":" + std::to_string(opts.from.position)) +
+              "), so its rows were not read and cannot be written. The checkpoint stays before "
+              "it. Tail from a position before its XA PREPARE (mariadb-binlog or mysqlbinlog "
+              "shows it as `XA PREPARE " +
+              xid +
+              "`), or take a new `dumpr load` now that it is committed; or pass "
+              "--skip-unknown-xa to skip it knowingly");
+    warn(what +
+         ": prepared before the start position, its rows are NOT in the output "
+         "(--skip-unknown-xa)");
+  }
+  if (committed)
+    for (PendingRecord& r : rows) hold(r);  // at the commit's position, as its transaction's
+  commit();
   return {};
 }
 
@@ -511,6 +691,7 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
     s.src.use_files();
     s.txn.committed() = s.opts.from;
     s.txn.gtid_position() = binlog::GtidPosition(s.opts.from.gtid);
+    s.xas.restore(s.opts.from.prepared_xa);  // the files' XA PREPARE groups fill them in
     if (!s.opts.schema_json.empty()) DUMPR_TRY(s.schema.start_history(s.opts.schema_json));
     return BinlogStream(std::move(impl));
   }
@@ -535,6 +716,21 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
            (conn->is_mariadb() ? "position" : "set"));
     s.opts.from.file.clear();  // connect asks for the GTID set; so does a reconnect
     s.opts.from.position = 4;  // before the first commit
+  }
+  s.xas.restore(s.opts.from.prepared_xa);
+  if (const PreparedXa* x = s.xas.reread_from()) {
+    // Their rows are read again first, from the oldest group (tail/prepared_xa.hpp).
+    s.catch_up_from.file = x->file;
+    s.catch_up_from.position = x->position;
+    s.catching_up = true;
+    auto again = mysql::choose_start(*conn, s.catch_up_from);
+    if (!again || *again != mysql::StartFrom::file)
+      return make_error(ErrorKind::position,
+                        "the checkpoint lists XA transaction " + x->xid + " as prepared at " +
+                            x->file + ":" + std::to_string(x->position) +
+                            ", and its rows cannot be read there for its XA COMMIT (" +
+                            (again ? std::string("the file is purged") : again.error().message) +
+                            "). Take a new `dumpr load`");
   }
   DUMPR_TRY(mysql::check_selected_tables(*conn, s.schema.filter(), s.opts.allow_missing_tables));
   DUMPR_TRY(mysql::check_excluded_ids(*conn, s.schema.filter(), s.schema.column_filter(),
@@ -568,7 +764,7 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   committed.server_uuid = here.server_uuid;
   committed.flavor = here.flavor;
   s.txn.gtid_position() = binlog::GtidPosition(s.opts.from.gtid);
-  DUMPR_TRY(s.src.connect(s.opts.from));
+  DUMPR_TRY(s.src.connect(s.catching_up ? s.catch_up_from : s.opts.from));
   return BinlogStream(std::move(impl));
 }
 

@@ -36,7 +36,11 @@ TxnStatement classify_statement(std::string_view q) {
   auto after = [](std::string_view q, std::string_view word) {
     return skip_blanks(q).substr(word.size());
   };
-  if (starts_with_word(q, "BEGIN") || starts_with_word(q, "XA START")) return {Kind::begin, {}};
+  if (starts_with_word(q, "BEGIN")) return {Kind::begin, {}};
+  if (starts_with_word(q, "XA START")) return {Kind::xa_start, {}, after(q, "XA START")};
+  if (starts_with_word(q, "XA BEGIN")) return {Kind::xa_start, {}, after(q, "XA BEGIN")};
+  if (starts_with_word(q, "XA COMMIT")) return {Kind::xa_commit, {}, after(q, "XA COMMIT")};
+  if (starts_with_word(q, "XA ROLLBACK")) return {Kind::xa_rollback, {}, after(q, "XA ROLLBACK")};
   if (starts_with_word(q, "SAVEPOINT")) return {Kind::savepoint, after(q, "SAVEPOINT")};
   if (starts_with_word(q, "ROLLBACK TO")) {
     std::string_view name = after(q, "ROLLBACK TO");
@@ -45,7 +49,7 @@ TxnStatement classify_statement(std::string_view q) {
   }
   if (starts_with_word(q, "RELEASE")) return {Kind::release, {}};
   if (starts_with_word(q, "COMMIT") || starts_with_word(q, "ROLLBACK")) return {Kind::commit, {}};
-  if (starts_with_word(q, "XA")) return {Kind::xa, {}};  // XA END / XA COMMIT bookkeeping
+  if (starts_with_word(q, "XA")) return {Kind::xa, {}};  // XA END and other bookkeeping
   return {};
 }
 

@@ -23,9 +23,24 @@ bool starts_with_word(std::string_view q, std::string_view word);
 // What a QUERY event's text means to the transaction (BEGIN, COMMIT, savepoints and XA are
 // logged as text), and the savepoint it names.
 struct TxnStatement {
-  enum class Kind { other, begin, savepoint, rollback_to, release, commit, xa };
+  // xa_start opens a transaction as begin does (MySQL logs it at the head of an XA PREPARE
+  // group; MariaDB flags the group's GTID instead); xa_commit and xa_rollback end a prepared XA
+  // (tail/prepared_xa.hpp); xa: other XA bookkeeping (XA END).
+  enum class Kind {
+    other,
+    begin,
+    savepoint,
+    rollback_to,
+    release,
+    commit,
+    xa,
+    xa_start,
+    xa_commit,
+    xa_rollback
+  };
   Kind kind = Kind::other;
   std::string_view savepoint;  // savepoint, rollback_to: the name, as written (maybe quoted)
+  std::string_view xid;        // xa_*: the text after the keywords (tail::parse_xid reads it)
 };
 TxnStatement classify_statement(std::string_view query);
 

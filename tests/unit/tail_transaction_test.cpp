@@ -16,12 +16,12 @@ using Kind = TxnStatement::Kind;
 TEST_CASE("classify_statement: transaction statements, whole words, any case") {
   CHECK(classify_statement("BEGIN").kind == Kind::begin);
   CHECK(classify_statement(" \n\tbegin").kind == Kind::begin);
-  CHECK(classify_statement("XA START X'31',X'',1").kind == Kind::begin);
+  CHECK(classify_statement("XA START X'31',X'',1").kind == Kind::xa_start);
   CHECK(classify_statement("BEGINNING").kind == Kind::other);
   CHECK(classify_statement("COMMIT").kind == Kind::commit);
   CHECK(classify_statement("ROLLBACK").kind == Kind::commit);  // ends it too: nothing kept
   CHECK(classify_statement("XA END X'31',X'',1").kind == Kind::xa);
-  CHECK(classify_statement("XA COMMIT X'31',X'',1").kind == Kind::xa);
+  CHECK(classify_statement("XA COMMIT X'31',X'',1").kind == Kind::xa_commit);
   CHECK(classify_statement("RELEASE SAVEPOINT a").kind == Kind::release);
   CHECK(classify_statement("INSERT INTO t VALUES (1)").kind == Kind::other);
   CHECK(classify_statement("COMMITTED").kind == Kind::other);
