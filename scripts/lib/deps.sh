@@ -16,6 +16,7 @@ DUMPR_DEB_PACKAGES=(
   openssl                                               # TLS sandbox certificates (live tests)
   time                                                  # /usr/bin/time -v: peak RSS in live tests
   groff-base                                            # the man stage renders man/dumpr.1
+  man-db                                                # `man -l man/dumpr.1` (README, quickstart)
   clang libclang-rt-14-dev                              # libFuzzer builds
 )
 

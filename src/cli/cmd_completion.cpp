@@ -57,6 +57,7 @@ std::vector<std::string> choices_of(const std::string& type_name) {
 }
 
 bool is_number_type(const std::string& type_name) {
+  if (type_name == "N" || type_name.rfind("N:", 0) == 0) return true;  // --jobs N
   for (std::string_view t : {"INT", "UINT", "FLOAT", "NUMBER"})
     if (type_name.rfind(t, 0) == 0) return true;
   return false;

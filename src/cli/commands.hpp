@@ -66,6 +66,10 @@ Result<std::unique_ptr<Sink>> open_sink(const std::string& output);
 CLI::App* add_completion_command(CLI::App& app, std::string& shell);
 int run_completion(CLI::App& app, const std::string& shell);
 
+// `dumpr man-options` (hidden): the man page's option lists (roff) from `app`'s options.
+CLI::App* add_man_options_command(CLI::App& app);
+int run_man_options(CLI::App& app);
+
 // Before any output: the lock that makes this process the checkpoint's only writer, and a check
 // that the checkpoint can be rewritten. Nothing (no lock) for an empty path.
 Result<std::optional<output::CheckpointLock>> claim_checkpoint(const std::string& path);

@@ -25,19 +25,26 @@ int main(int argc, char** argv) {
   LoadArgs load;
   CLI::App* load_cmd = app.add_subcommand(
       "load", "A consistent snapshot of tables as upsert tuples, and its binlog position");
-  load_cmd->add_option("--checkpoint", load.checkpoint,
-                       "Write the snapshot's binlog position here once all rows are out");
+  load_cmd
+      ->add_option("--checkpoint", load.checkpoint,
+                   "Write the snapshot's binlog position here once all rows are out")
+      ->type_name("FILE");
   load_cmd
       ->add_option("--id", load.ids, "TABLE=COL[,COL...]: the columns of TABLE's id (repeatable)")
+      ->type_name("TABLE=COLS")
       ->expected(1)
       ->take_all()
       ->allow_extra_args(false);
-  load_cmd->add_option(
-      "--jobs", load.jobs,
-      "Read on N connections sharing one snapshot (1-64, default 1; needs RELOAD)");
-  load_cmd->add_option("--output", load.output,
-                       "Append the lines to this file (synced before the checkpoint) instead of "
-                       "stdout");
+  load_cmd
+      ->add_option("--jobs", load.jobs,
+                   "Read on N connections sharing one snapshot (1-64; needs RELOAD)")
+      ->type_name("N")
+      ->capture_default_str();
+  load_cmd
+      ->add_option("--output", load.output,
+                   "Append the lines to this file (synced before the checkpoint) instead of "
+                   "stdout")
+      ->type_name("FILE");
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("-q,--quiet", load.quiet, "No progress, even on a terminal");
   load_cmd->add_option("tables", load.tables,
@@ -52,7 +59,8 @@ int main(int argc, char** argv) {
   PositionArgs position;
   CLI::App* position_cmd =
       app.add_subcommand("position", "The server's current binlog position as checkpoint JSON");
-  position_cmd->add_option("--checkpoint", position.checkpoint, "Also write it to this file");
+  position_cmd->add_option("--checkpoint", position.checkpoint, "Also write it to this file")
+      ->type_name("FILE");
   add_connection_options(*position_cmd, conn);
 
   ValidateArgs validate;
@@ -64,20 +72,27 @@ int main(int argc, char** argv) {
   TailArgs tail;
   CLI::App* tail_cmd = app.add_subcommand(
       "tail", "The binary log from a position on, as upsert and delete tuples; resumable");
-  tail_cmd->add_option("--from", tail.from, "Checkpoint file to start from");
-  tail_cmd->add_option("--from-position", tail.from_position, "Start at FILE:POS");
-  tail_cmd->add_option("--from-gtid", tail.from_gtid,
-                       "Start after this GTID position (MariaDB: domain-server-seq,...) or set "
-                       "(MySQL: uuid:1-5:tag:1-3,...)");
-  tail_cmd->add_option("--checkpoint", tail.checkpoint,
-                       "Checkpoint file to advance after each transaction (default: --from)");
+  tail_cmd->add_option("--from", tail.from, "Checkpoint file to start from")->type_name("FILE");
+  tail_cmd->add_option("--from-position", tail.from_position, "Start at FILE:POS")
+      ->type_name("FILE:POS");
+  tail_cmd
+      ->add_option("--from-gtid", tail.from_gtid,
+                   "Start after this GTID position (MariaDB: domain-server-seq,...) or set "
+                   "(MySQL: uuid:1-5:tag:1-3,...)")
+      ->type_name("GTIDS");
+  tail_cmd
+      ->add_option("--checkpoint", tail.checkpoint,
+                   "Checkpoint file to advance after each transaction (default: --from)")
+      ->type_name("FILE");
   tail_cmd->add_flag("--until-end", tail.until_end,
                      "Stop once the binlog's end as of start-up is reached (for cron)");
   tail_cmd->add_option("--server-id", tail.server_id,
                        "Replica server id to connect with (default: derived, unique)");
-  tail_cmd->add_option("--output", tail.output,
-                       "Append the lines to this file: a torn last line is cut first, and the "
-                       "file is synced before each checkpoint that covers its lines");
+  tail_cmd
+      ->add_option("--output", tail.output,
+                   "Append the lines to this file: a torn last line is cut first, and the "
+                   "file is synced before each checkpoint that covers its lines")
+      ->type_name("FILE");
   tail_cmd->add_flag("--skip-statement-dml", tail.skip_statement_dml,
                      "Skip INSERT/UPDATE/DELETE logged as statements (binlog_format=STATEMENT "
                      "or MIXED) with a warning each, losing their rows (default: stop, exit 4)");
@@ -92,11 +107,15 @@ int main(int argc, char** argv) {
   tail_cmd->add_flag("--progress", tail.progress,
                      "Show position, rows and lag behind the server on stderr");
   tail_cmd->add_flag("-q,--quiet", tail.quiet, "No progress, even on a terminal");
-  tail_cmd->add_option("--schema", tail.schema,
-                       "With --binlog-file: decode with the table definitions recorded in this "
-                       "checkpoint file, as live");
-  tail_cmd->add_option("--binlog-file", tail.binlog_files,
-                       "Decode this local binlog file instead of a server (repeatable)");
+  tail_cmd
+      ->add_option("--schema", tail.schema,
+                   "With --binlog-file: decode with the table definitions recorded in this "
+                   "checkpoint file, as live")
+      ->type_name("FILE");
+  tail_cmd
+      ->add_option("--binlog-file", tail.binlog_files,
+                   "Decode this local binlog file instead of a server (repeatable)")
+      ->type_name("FILE");
   add_format_options(*tail_cmd, tail.format, true);
   add_connection_options(*tail_cmd, conn);
   add_value_options(*tail_cmd, conn);
@@ -108,6 +127,7 @@ int main(int argc, char** argv) {
 
   std::string completion_shell;
   CLI::App* completion_cmd = add_completion_command(app, completion_shell);
+  CLI::App* man_options_cmd = add_man_options_command(app);
 
   try {
     app.parse(argc, argv);
@@ -141,5 +161,6 @@ int main(int argc, char** argv) {
   if (*validate_cmd) return run_validate(conn, validate);
   if (*tail_cmd) return run_tail(conn, tail);
   if (*completion_cmd) return run_completion(app, completion_shell);
+  if (*man_options_cmd) return run_man_options(app);
   return 2;
 }

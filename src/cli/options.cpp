@@ -14,29 +14,38 @@ namespace dumpr::cli {
 
 void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
   const char* group = "Connection";
-  cmd.add_option("-h,--host", o.host, "Server host name or address")->group(group);
-  cmd.add_option("-P,--port", o.port, "Server TCP port")->group(group);
-  cmd.add_option("-S,--socket", o.socket, "Server unix socket path")->group(group);
-  cmd.add_option("-u,--user", o.user, "User name")->group(group);
+  cmd.add_option("-h,--host", o.host, "Server host name or address")
+      ->type_name("HOST")
+      ->group(group);
+  cmd.add_option("-P,--port", o.port, "Server TCP port (default 3306)")->group(group);
+  cmd.add_option("-S,--socket", o.socket, "Server unix socket path")
+      ->type_name("PATH")
+      ->group(group);
+  cmd.add_option("-u,--user", o.user, "User name")->type_name("NAME")->group(group);
   cmd.add_option("-p,--password", o.password,
                  "Password: -pVALUE or --password=VALUE; a bare -p or --password asks on the "
                  "terminal; also MYSQL_PWD")
+      ->type_name("VALUE")
       ->group(group);
   cmd.add_option("-D,--database", o.databases,
                  "A database whose tables are captured (repeatable; the first is the default)")
+      ->type_name("NAME")
       ->expected(1)
       ->take_all()
       ->allow_extra_args(false)
       ->group(group);
   cmd.add_option("--defaults-file", o.defaults_file,
                  "Read the option groups from this file only (an error if it cannot be read)")
+      ->type_name("FILE")
       ->group(group);
   cmd.add_option("--defaults-group-suffix", o.defaults_group_suffix,
                  "Also read the groups [clientSUFFIX] and [dumprSUFFIX] of the option files")
+      ->type_name("SUFFIX")
       ->group(group);
   cmd.add_flag("--no-defaults", o.no_defaults, "Read no option files")->group(group);
   cmd.add_option("--ssl-mode", o.ssl_mode,
-                 "DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
+                 "TLS: DISABLED, PREFERRED (the default), REQUIRED, VERIFY_CA or VERIFY_IDENTITY")
+      ->type_name("MODE")
       ->group(group);
   cmd.add_flag("--ssl", o.ssl, "Require TLS (--ssl-mode=REQUIRED)")->group(group);
   cmd.add_flag("--skip-ssl", o.skip_ssl, "No TLS (--ssl-mode=DISABLED)")->group(group);
@@ -44,9 +53,11 @@ void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
                "Require TLS and check the server's certificate and host name "
                "(--ssl-mode=VERIFY_IDENTITY)")
       ->group(group);
-  cmd.add_option("--ssl-ca", o.ssl_ca, "CA certificate file")->group(group);
-  cmd.add_option("--ssl-cert", o.ssl_cert, "Client certificate file")->group(group);
-  cmd.add_option("--ssl-key", o.ssl_key, "Client key file")->group(group);
+  cmd.add_option("--ssl-ca", o.ssl_ca, "CA certificate file")->type_name("FILE")->group(group);
+  cmd.add_option("--ssl-cert", o.ssl_cert, "Client certificate file")
+      ->type_name("FILE")
+      ->group(group);
+  cmd.add_option("--ssl-key", o.ssl_key, "Client key file")->type_name("FILE")->group(group);
   cmd.add_flag("-v,--verbose", o.verbose,
                "Say on stderr what is done: option files read, connections made, the position "
                "started from")
@@ -56,6 +67,7 @@ void add_connection_options(CLI::App& cmd, ConnectionOptions& o) {
 void add_value_options(CLI::App& cmd, ConnectionOptions& o) {
   cmd.add_option("--zero-dates", o.zero_dates,
                  "Zero dates like 0000-00-00: keep (as the server shows them) or null")
+      ->capture_default_str()
       ->check(CLI::IsMember({"keep", "null"}))
       ->group("Values");
 }

@@ -10,7 +10,7 @@ namespace {
 
 // Each use takes one value (`--tables a users` leaves `users` to the positional tables).
 CLI::Option* one_per_use(CLI::Option* o) {
-  return o->expected(1)->take_all()->allow_extra_args(false);
+  return o->type_name("PATTERN")->expected(1)->take_all()->allow_extra_args(false);
 }
 
 }  // namespace
@@ -36,6 +36,7 @@ void add_selection_options(CLI::App& cmd, SelectionArgs& a) {
   cmd.add_option("--mask-key-file", a.mask_key_file,
                  "The --mask-columns key: this file's bytes (a final newline dropped); default: "
                  "the DUMPR_MASK_KEY environment variable")
+      ->type_name("FILE")
       ->group(group);
   cmd.add_flag("--bigint-as-string", a.bigint_as_string,
                "BIGINT values as JSON strings, for readers that take numbers as doubles")
