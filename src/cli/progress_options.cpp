@@ -240,7 +240,8 @@ void RunMonitor::finish(bool failed, bool summary) {
     const LoadProgress lp = load_->progress();
     const Position& p = load_->position();
     text = "load done: " + std::to_string(last_.records) + " rows of " +
-           std::to_string(lp.table_count) + " tables " + figures;
+           std::to_string(lp.table_count) + (lp.table_count == 1 ? " table " : " tables ") +
+           figures;
     if (!p.file.empty()) text += "; snapshot position " + p.file + ":" + std::to_string(p.position);
   }
   if (live_)
