@@ -64,6 +64,14 @@ struct TailEvent {
   std::uint32_t event_time = 0;  // Kind::commit / heartbeat: the last event's time (for lag)
 };
 
+// Figures about the stream for progress lines and the metrics file (cheap to take).
+struct StreamStats {
+  std::uint64_t reconnects = 0;  // lost connections reconnected, over the run
+  // When the binlog file of next_position() was started (the time of its format description
+  // event), 0 when not known (offline, or not seen yet).
+  std::uint32_t file_start_time = 0;
+};
+
 class BinlogStream {
  public:
   static Result<BinlogStream> open(const Config& cfg, TailOptions opts);
@@ -82,6 +90,8 @@ class BinlogStream {
   // Whether more input is already waiting (a server's bytes in flight, or a file's rest). A
   // consumer flushes its output when there is none, so rows never wait for the next event.
   bool input_pending() const;
+
+  StreamStats stats() const;
 
   // Asks the stream to end at the next transaction boundary (safe from a signal handler's flag
   // check or another thread).

@@ -8,6 +8,7 @@
 //   auto end = dumpr::run_tail(*stream, **format, *sink, {.checkpoint = "pos.json"});
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -20,6 +21,17 @@
 
 namespace dumpr {
 
+// What on_progress is told.
+struct RunProgress {
+  std::uint64_t records = 0;                  // given to the sink so far
+  std::uint64_t transactions = 0;             // tail: transactions given (their commits)
+  std::array<std::uint64_t, 5> rows_by_op{};  // records by ChangeOp (insert, update, erase, ...)
+  std::uint32_t event_time = 0;               // tail: the last event's time (commit or heartbeat)
+  std::uint32_t commit_time = 0;  // tail: the last commit's event time; 0 before the first
+  bool caught_up = false;         // tail: a heartbeat says the server has nothing newer
+  bool final = false;             // the run is over (finished, stopped or failed)
+};
+
 struct RunOptions {
   // The checkpoint file; "" for none. Tail writes it after each delivered transaction (at most
   // every 50 ms while busy), load once at the end when every record is delivered.
@@ -27,10 +39,10 @@ struct RunOptions {
   // Asked between records and while a write blocks: true ends the run (tail at the next
   // transaction boundary, with the checkpoint of what was delivered; load with none).
   bool (*stop_requested)() = nullptr;
-  // Called after each transaction and heartbeat (tail) or every 4096 rows (load), with the
-  // records given to the sink so far, the last event's time (0 for load) and whether the
-  // stream is caught up with the server. Cheap calls only: it runs on the delivery path.
-  std::function<void(std::uint64_t records, std::uint32_t event_time, bool caught_up)> on_progress;
+  // Called after each transaction and heartbeat (tail) or every 4096 rows (load), and once more
+  // when the run ends (`final`, also after an error). Cheap calls only: it runs on the delivery
+  // path; whoever shows or writes figures checks the clock itself.
+  std::function<void(const RunProgress&)> on_progress;
 };
 
 enum class RunEnd {

@@ -22,9 +22,11 @@ namespace dumpr {
 struct LoadProgress {
   std::size_t table_index = 0;  // which of the tables is being read
   std::string table;
-  std::uint64_t rows = 0;            // rows of this table so far
-  std::uint64_t total_rows = 0;      // rows of all tables so far
-  std::uint64_t estimated_rows = 0;  // this table's row estimate (table statistics)
+  std::uint64_t rows = 0;                  // rows of this table so far
+  std::uint64_t total_rows = 0;            // rows of all tables so far
+  std::uint64_t estimated_rows = 0;        // this table's row estimate (table statistics)
+  std::size_t table_count = 0;             // how many tables the load reads
+  std::uint64_t estimated_total_rows = 0;  // every table's row estimate, summed
 };
 
 struct LoadOptions {

@@ -3,11 +3,10 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <chrono>
 #include <cstdio>
-#include <optional>
 
 #include "cli/commands.hpp"
+#include "cli/run_monitor.hpp"
 #include "dumpr/pipeline.hpp"
 #include "dumpr/position.hpp"
 #include "dumpr/table_stream.hpp"
@@ -49,45 +48,6 @@ Result<unsigned> parse_jobs(const std::string& text) {
   return n;
 }
 
-class Progress {
- public:
-  explicit Progress(bool on) : on_(on), start_(clock::now()), last_(start_) {}
-  void tick(const LoadProgress& p, bool force = false) {
-    if (!on_) return;
-    auto now = clock::now();
-    if (!force && now - last_ < std::chrono::milliseconds(500)) return;
-    last_ = now;
-    double secs = std::chrono::duration<double>(now - start_).count();
-    double rate = secs > 0 ? static_cast<double>(p.total_rows) / secs : 0;
-    if (p.estimated_rows > 0)
-      std::fprintf(stderr, "\r\033[Kdumpr: %s: %llu of ~%llu rows (%.0f%%), %.0f rows/s",
-                   p.table.c_str(), static_cast<unsigned long long>(p.rows),
-                   static_cast<unsigned long long>(p.estimated_rows),
-                   100.0 * static_cast<double>(p.rows) / static_cast<double>(p.estimated_rows),
-                   rate);
-    else
-      std::fprintf(stderr, "\r\033[Kdumpr: %s: %llu rows, %.0f rows/s", p.table.c_str(),
-                   static_cast<unsigned long long>(p.rows), rate);
-    std::fflush(stderr);
-  }
-  void done(std::uint64_t rows, const Position& pos) {
-    if (!on_) return;
-    double secs = std::chrono::duration<double>(clock::now() - start_).count();
-    if (pos.file.empty())
-      std::fprintf(stderr, "\r\033[Kdumpr: %llu rows in %.1f s\n",
-                   static_cast<unsigned long long>(rows), secs);
-    else
-      std::fprintf(stderr, "\r\033[Kdumpr: %llu rows in %.1f s; snapshot position %s:%llu\n",
-                   static_cast<unsigned long long>(rows), secs, pos.file.c_str(),
-                   static_cast<unsigned long long>(pos.position));
-  }
-
- private:
-  using clock = std::chrono::steady_clock;
-  bool on_;
-  clock::time_point start_, last_;
-};
-
 }  // namespace
 
 int run_load(ConnectionOptions& conn, const LoadArgs& args) {
@@ -106,21 +66,30 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   auto format = make_cli_format(args.format);
   if (!format) return print_error(format.error()), exit_code(format.error().kind);
 
+  RunMonitor monitor(RunMonitor::Command::load, args.watch, args.progress, args.quiet,
+                     conn.verbose);
+  if (Status s = monitor.start(); !s) return print_error(s.error()), exit_code(s.error().kind);
+  auto failed = [&](const Error& e) {
+    print_error(e);
+    monitor.finish(true);
+    return exit_code(e.kind);
+  };
   auto stream = TableStream::open(
       *cfg, args.tables,
       LoadOptions{.jobs = jobs.value(), .need_position = !args.checkpoint.empty()});
-  if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
+  if (!stream) return failed(stream.error());
   if (const Position& p = stream->position(); !p.file.empty())
     print_info(conn, "snapshot at binlog position " + p.file + ":" + std::to_string(p.position) +
                          (p.gtid.empty() ? "" : " (GTID " + p.gtid + ")"));
   auto sink = open_sink(args.output);
-  if (!sink) return print_error(sink.error()), exit_code(sink.error().kind);
+  if (!sink) return failed(sink.error());
+  monitor.watch_load(*stream);
 
-  Progress progress(args.progress || (!args.quiet && isatty(STDERR_FILENO)));
   RunOptions run{.checkpoint = args.checkpoint, .stop_requested = &stop_requested};
-  run.on_progress = [&](std::uint64_t, std::uint32_t, bool) { progress.tick(stream->progress()); };
-  auto end = dumpr::run_load(*stream, **format, **sink, run);
-  if (!end) return print_error(end.error()), exit_code(end.error().kind);
+  run.on_progress = [&](const RunProgress& p) { monitor.update(p); };
+  auto end = dumpr::run_load(*stream, **format, monitor.sink(**sink), run);
+  if (!end) return failed(end.error());
+  monitor.finish(false, *end == RunEnd::finished);
   switch (*end) {
     case RunEnd::reader_gone:
       return kReaderGoneExit;
@@ -130,7 +99,6 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
     case RunEnd::finished:
       break;
   }
-  progress.done(stream->progress().total_rows, stream->position());
   return 0;
 }
 

@@ -3,14 +3,14 @@
 #include <unistd.h>
 
 #include <charconv>
-#include <chrono>
 #include <cstdio>
-#include <ctime>
 
 #include "cli/commands.hpp"
+#include "cli/run_monitor.hpp"
 #include "dumpr/binlog_stream.hpp"
 #include "dumpr/pipeline.hpp"
 #include "dumpr/position.hpp"
+#include "dumpr/server_watch.hpp"
 
 namespace dumpr::cli {
 
@@ -101,34 +101,40 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
                               ? std::string()
                               : opts.from.file + ":" + std::to_string(opts.from.position)) +
                          (opts.from.gtid.empty() ? "" : " GTID " + opts.from.gtid));
+  RunMonitor monitor(RunMonitor::Command::tail, args.watch, args.progress, args.quiet,
+                     conn.verbose);
+  if (Status s = monitor.start(); !s) return print_error(s.error()), exit_code(s.error().kind);
+  auto failed = [&](const Error& e) {
+    print_error(e);
+    monitor.finish(true);
+    return exit_code(e.kind);
+  };
   auto stream = BinlogStream::open(*cfg, opts);
-  if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
+  if (!stream) return failed(stream.error());
   auto sink = open_sink(args.output);
-  if (!sink) return print_error(sink.error()), exit_code(sink.error().kind);
+  if (!sink) return failed(sink.error());
+  // Bytes behind and the purge deadline come from a side connection (none offline).
+  std::optional<ServerWatch> server;
+  if (opts.binlog_files.empty() && monitor.wants_server()) {
+    auto w = ServerWatch::open(*cfg);
+    if (w)
+      server = std::move(*w);
+    else
+      print_warning("progress: no side connection (" + w.error().message +
+                    "); no bytes behind or purge figures");
+  }
+  monitor.watch_tail(*stream, std::move(server),
+                     !opts.from.file.empty()
+                         ? opts.from.file + ":" + std::to_string(opts.from.position)
+                     : !opts.from.gtid.empty()    ? "GTID " + opts.from.gtid
+                     : !opts.binlog_files.empty() ? opts.binlog_files.front()
+                                                  : std::string());
 
-  // Position, records and lag (the last event's age; 0 once heartbeats say we are caught up).
-  using clock = std::chrono::steady_clock;
-  const bool show = args.progress || (!args.quiet && isatty(STDERR_FILENO));
-  auto last_shown = clock::now();
   RunOptions run{.checkpoint = checkpoint, .stop_requested = &stop_requested};
-  if (show)
-    run.on_progress = [&](std::uint64_t records, std::uint32_t event_time, bool caught_up) {
-      auto now = clock::now();
-      if (now - last_shown < std::chrono::seconds(1)) return;
-      last_shown = now;
-      long lag = 0;
-      if (!caught_up && event_time != 0)
-        lag = static_cast<long>(std::time(nullptr)) - static_cast<long>(event_time);
-      const Position& p = stream->next_position();
-      std::fprintf(stderr, "\r\033[Kdumpr: %s:%llu, %llu rows, lag %lds", p.file.c_str(),
-                   static_cast<unsigned long long>(p.position),
-                   static_cast<unsigned long long>(records), lag < 0 ? 0 : lag);
-      std::fflush(stderr);
-    };
-
-  auto end = dumpr::run_tail(*stream, **format, **sink, run);
-  if (show) std::fputs("\n", stderr);
-  if (!end) return print_error(end.error()), exit_code(end.error().kind);
+  run.on_progress = [&](const RunProgress& p) { monitor.update(p); };
+  auto end = dumpr::run_tail(*stream, **format, monitor.sink(**sink), run);
+  if (!end) return failed(end.error());
+  monitor.finish(false);
   return *end == RunEnd::reader_gone ? kReaderGoneExit : 0;
 }
 

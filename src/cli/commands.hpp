@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
+#include "cli/run_monitor.hpp"
 #include "cli/selection_options.hpp"
 #include "dumpr/format.hpp"
 #include "dumpr/sink.hpp"
@@ -31,6 +32,7 @@ struct LoadArgs {
   SelectionArgs selection;
   std::string jobs = "1";  // parsed by run_load, which words the usage error
   bool progress = false, quiet = false;
+  ProgressArgs watch;
 };
 int run_load(ConnectionOptions& conn, const LoadArgs& args);
 
@@ -52,6 +54,7 @@ struct TailArgs {
   bool until_end = false;
   bool allow_missing_tables = false;
   bool progress = false, quiet = false;
+  ProgressArgs watch;
   bool skip_statement_dml = false;
   bool skip_unknown_xa = false;
   std::size_t xa_buffer_bytes = std::size_t{256} << 20;

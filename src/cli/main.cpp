@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   load_cmd->add_flag("--progress", load.progress, "Show progress on stderr");
   load_cmd->add_flag("-q,--quiet", load.quiet, "No progress, even on a terminal");
+  add_progress_options(*load_cmd, load.watch);
   load_cmd->add_option("tables", load.tables,
                        "Tables to load, in output order: TABLE (of the -D databases) or "
                        "DB.TABLE, * and ? wildcards (default: every base table of the -D "
@@ -107,6 +108,7 @@ int main(int argc, char** argv) {
   tail_cmd->add_flag("--progress", tail.progress,
                      "Show position, rows and lag behind the server on stderr");
   tail_cmd->add_flag("-q,--quiet", tail.quiet, "No progress, even on a terminal");
+  add_progress_options(*tail_cmd, tail.watch);
   tail_cmd
       ->add_option("--schema", tail.schema,
                    "With --binlog-file: decode with the table definitions recorded in this "

@@ -757,6 +757,8 @@ LoadProgress TableStream::progress() const {
   }
   p.rows = impl_->rows;
   p.total_rows = impl_->total_rows;
+  p.table_count = impl_->tables.size();
+  for (const auto& t : impl_->tables) p.estimated_total_rows += t.estimated_rows;
   return p;
 }
 

@@ -5,7 +5,10 @@
 
 namespace dumpr {
 
-Result<RunEnd> run_load(TableStream& stream, Format& format, Sink& sink, const RunOptions& opts) {
+namespace {
+
+Result<RunEnd> load_to_end(TableStream& stream, Format& format, Sink& sink, const RunOptions& opts,
+                           RunProgress& figures) {
   delivery::Delivery out(format, sink, opts.checkpoint);
   auto stopping = [&] { return opts.stop_requested && opts.stop_requested(); };
   // What is still buffered stays unwritten after a failure: the reader may be what is stuck, and
@@ -23,7 +26,11 @@ Result<RunEnd> run_load(TableStream& stream, Format& format, Sink& sink, const R
     const ChangeRecord* rec = r.value();
     if (!rec) break;
     if (Status s = out.record(*rec); !s) return output_failed(std::move(s));
-    if (opts.on_progress && (out.records() & 4095) == 0) opts.on_progress(out.records(), 0, false);
+    ++figures.rows_by_op[static_cast<std::size_t>(rec->op)];
+    if (opts.on_progress && (out.records() & 4095) == 0) {
+      figures.records = out.records();
+      opts.on_progress(figures);
+    }
   }
   Position p = stream.position();
   out.commit(std::move(p));
@@ -32,6 +39,18 @@ Result<RunEnd> run_load(TableStream& stream, Format& format, Sink& sink, const R
     return make_error(ErrorKind::io,
                       "the output did not acknowledge every row; no checkpoint written");
   return RunEnd::finished;
+}
+
+}  // namespace
+
+Result<RunEnd> run_load(TableStream& stream, Format& format, Sink& sink, const RunOptions& opts) {
+  RunProgress figures;
+  auto end = load_to_end(stream, format, sink, opts, figures);
+  figures.records = 0;
+  for (std::uint64_t n : figures.rows_by_op) figures.records += n;
+  figures.final = true;
+  if (opts.on_progress) opts.on_progress(figures);
+  return end;
 }
 
 }  // namespace dumpr

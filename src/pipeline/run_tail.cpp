@@ -7,7 +7,10 @@
 
 namespace dumpr {
 
-Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const RunOptions& opts) {
+namespace {
+
+Result<RunEnd> tail_to_end(BinlogStream& stream, Format& format, Sink& sink, const RunOptions& opts,
+                           RunProgress& figures) {
   delivery::Delivery out(format, sink, opts.checkpoint);
   auto stopping = [&] { return opts.stop_requested && opts.stop_requested(); };
   // A slow reader: the checkpoint follows what it takes, chunk by chunk, not only whole buffers.
@@ -34,7 +37,10 @@ Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const 
     return out.advance();
   };
   auto progress = [&](std::uint32_t time, bool caught_up) {
-    if (opts.on_progress) opts.on_progress(out.records(), time, caught_up);
+    figures.records = out.records();
+    figures.event_time = time;
+    figures.caught_up = caught_up;
+    if (opts.on_progress) opts.on_progress(figures);
   };
 
   while (true) {
@@ -50,10 +56,13 @@ Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const 
     switch (e.kind) {
       case TailEvent::Kind::row:
         if (Status s = out.record(e.record); !s) return output_failed(std::move(s));
+        ++figures.rows_by_op[static_cast<std::size_t>(e.record.op)];
         break;
       case TailEvent::Kind::commit: {
         const std::size_t tables_json = e.position.tables_json.size();
         out.commit(std::move(e.position));
+        ++figures.transactions;
+        figures.commit_time = e.event_time;
         progress(e.event_time, false);
         if (out.due(tables_json) || !stream.input_pending()) {
           // Due, or the server has nothing more right now: the records go out without waiting.
@@ -73,6 +82,18 @@ Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const 
         return stopping() ? RunEnd::stopped : RunEnd::finished;
     }
   }
+}
+
+}  // namespace
+
+Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const RunOptions& opts) {
+  RunProgress figures;
+  auto end = tail_to_end(stream, format, sink, opts, figures);
+  figures.records = 0;
+  for (std::uint64_t n : figures.rows_by_op) figures.records += n;
+  figures.final = true;
+  if (opts.on_progress) opts.on_progress(figures);
+  return end;
 }
 
 }  // namespace dumpr

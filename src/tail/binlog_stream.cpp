@@ -806,6 +806,12 @@ const Position& BinlogStream::next_position() const {
   return impl_->txn.committed();
 }
 
+StreamStats BinlogStream::stats() const {
+  const Impl& s = *impl_;
+  return {.reconnects = s.src.reconnects(),
+          .file_start_time = s.src.file_start_time(s.txn.committed().file)};
+}
+
 void BinlogStream::stop() {
   impl_->stop_requested = true;
 }

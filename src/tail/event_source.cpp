@@ -112,6 +112,12 @@ Result<EventSource::Read> EventSource::next(binlog::Event& event, std::uint64_t&
     event = std::move(ev.value());
     const binlog::EventHeader& h = event.header;
     start = pos_;
+    if (h.type == binlog::kFormatDescription && h.timestamp != 0 && started_[0].first != file_) {
+      // A file's format description is written when the file is started (a dump that starts
+      // inside a file sends it too, with its own time).
+      started_[1] = std::move(started_[0]);
+      started_[0] = {file_, h.timestamp};
+    }
     const bool artificial = (h.flags & binlog::kLogEventArtificialF) != 0;
     if (h.type == binlog::kRotate || h.type == binlog::kHeartbeat ||
         h.type == binlog::kHeartbeatV2 || artificial) {
@@ -157,6 +163,7 @@ Result<bool> EventSource::reconnect(Error err, SourceListener& l) {
     return true;
   }
   l.started_over(true);
+  ++reconnects_done_;
   warn("reconnected; continuing from " + from.file + ":" + std::to_string(from.position));
   return true;
 }

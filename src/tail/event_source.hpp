@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "binlog/decoder.hpp"
@@ -67,6 +69,16 @@ class EventSource {
     pos_ = pos;
   }
 
+  // Reconnects that succeeded, over the whole run.
+  std::uint64_t reconnects() const { return reconnects_done_; }
+  // When `file` was started (its format description event's time), if it is the file being
+  // read or the one before; else 0.
+  std::uint32_t file_start_time(std::string_view file) const {
+    if (file == started_[0].first) return started_[0].second;
+    if (file == started_[1].first) return started_[1].second;
+    return 0;
+  }
+
   // Whether a server's bytes are waiting (a poll with no wait).
   bool readable() const { return dump_ && dump_->readable(); }
 
@@ -90,6 +102,9 @@ class EventSource {
   bool mariadb_ = true;
   std::uint32_t server_id_ = 0;
   int reconnects_ = 0;  // in a row, without an event between
+  std::uint64_t reconnects_done_ = 0;
+  // The files read last and when each was started: [0] the current one, [1] the one before.
+  std::pair<std::string, std::uint32_t> started_[2];
   binlog::Decoder decoder_;
 
   std::string file_;
