@@ -313,8 +313,16 @@ Result<bool> OnlineSnapshot::throttled() {
   }
   if (running > opts_.max_load) {
     next_load_check_ = now + std::chrono::seconds(1);
+    if (!paused_)
+      warn("--snapshot-max-load " + std::to_string(opts_.max_load) + ": the server runs " +
+           std::to_string(running) +
+           " threads (Threads_running, dumpr's own included): the snapshot waits, the stream goes "
+           "on");
+    paused_ = true;
     return true;
   }
+  if (paused_) warn("--snapshot-max-load: the snapshot goes on");
+  paused_ = false;
   return false;
 }
 
