@@ -324,3 +324,74 @@ TEST_CASE("snapshot: refusals leave the checkpoint untouched") {
     CHECK(dumpr_live::read_file(cp) == before);
   }
 }
+
+TEST_CASE("snapshot: a table altered during its snapshot starts over and replays exactly") {
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_ddl";
+  Rng rng(7);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 5);
+  c.exec("SET SESSION max_recursive_iterations = 100000");
+  c.exec(
+      "INSERT INTO s_int WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM q WHERE "
+      "n < 3000) SELECT n * 3 + 1000, 'big', n FROM q");
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  std::vector<std::string> args = {DUMPR_BINARY, "tail"};
+  for (auto& a : dumpr_conn(sbx.socket(), db)) args.push_back(a);
+  args.insert(args.end(),
+              {"--from", cp, "--until-end", "--snapshot", "s_int", "--snapshot-chunk-rows", "10"});
+  const std::string out = dir / "out", err = dir / "err";
+  {
+    FileProcess p(args, out, err);
+    // Once some chunks are out: a column added, rows changed after it.
+    for (int waited = 0; waited < 5000 && checkpoint_last(cp, "s_int") < 2000; ++waited)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    c.exec("ALTER TABLE s_int ADD COLUMN extra INT NOT NULL DEFAULT 7");
+    c.exec("UPDATE s_int SET extra = 8 WHERE id BETWEEN 1000 AND 1100");
+    REQUIRE(p.wait() == 0);
+  }
+  const std::string errors = dumpr_live::read_file(err);
+  CHECK_MESSAGE(errors.find("starts over") != std::string::npos, errors);
+  RunResult rest = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  REQUIRE_MESSAGE(rest.exit_code == 0, "tail rest: " << dumpr_live::describe(rest));
+  const State want = final_state(sbx.socket(), db);
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(dumpr_live::read_file(out)));
+  replay_into(got, split_tuples(rest.out));
+  got.erase("s_comp");  // only s_int was snapshotted
+  got.erase("s_str");
+  got.erase("s_empty");
+  State want_int;
+  want_int["s_int"] = want.at("s_int");
+  CHECK_MESSAGE(got == want_int, diff_states(want_int, got));
+}
+
+TEST_CASE("snapshot: --on-purged=resnapshot starts from now with every captured table") {
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_purged";
+  Rng rng(3);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 20);
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  // The checkpoint names a binlog file the server no longer has (older than its first).
+  std::string text = dumpr_live::read_file(cp);
+  const std::size_t f = text.find(".0");
+  REQUIRE(f != std::string::npos);
+  text.replace(f + 1, 6, "000000");
+  dumpr_live::write_file(cp, text);
+  RunResult stop = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  CHECK(stop.exit_code == 7);
+  CHECK(dumpr_live::read_file(cp) == text);
+  RunResult r =
+      run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end", "--on-purged=resnapshot"});
+  REQUIRE_MESSAGE(r.exit_code == 0, "tail: " << dumpr_live::describe(r));
+  CHECK(r.err.find("--on-purged=resnapshot") != std::string::npos);
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(r.out));
+  const State want = final_state(sbx.socket(), db);
+  CHECK_MESSAGE(got == want, diff_states(want, got));
+}
