@@ -99,6 +99,18 @@ int checkpoint_last(const std::string& path, const std::string& table) {
   return std::atoi(text.c_str() + p + at.size());
 }
 
+// The last key of `table`'s snapshot in the checkpoint at `path` (a string key, plain ASCII or
+// UTF-8 without escapes), or "".
+std::string checkpoint_last_text(const std::string& path, const std::string& table) {
+  const std::string text = dumpr_live::read_file(path);
+  const std::string at = "\"table\":\"" + table + "\",\"done\":false,\"last\":\"";
+  const std::size_t p = text.find(at);
+  if (p == std::string::npos) return "";
+  const std::size_t end = text.find('"', p + at.size());
+  if (end == std::string::npos) return "";
+  return text.substr(p + at.size(), end - p - at.size());
+}
+
 Client fresh_db(DiffSandbox& sbx, const std::string& db) {
   {
     Client admin(sbx.socket());
@@ -173,7 +185,7 @@ TEST_CASE("snapshot: a writer changing rows and keys around the chunk bounds whi
         if (chance(r, 0.5))
           if (int last = checkpoint_last(cp, "s_int"); last > 0)
             k = last + static_cast<int>(uni(r, -4, 4));
-        switch (uni(r, 0, 7)) {
+        switch (uni(r, 0, 8)) {
           case 0:  // a key moved up or down, often across the bound of the chunk being read
             w.try_exec(fmt("UPDATE IGNORE s_int SET id = id %c %d WHERE id = %d",
                            chance(r, 0.5) ? '+' : '-', static_cast<int>(uni(r, 1, 40)), k));
@@ -205,6 +217,18 @@ TEST_CASE("snapshot: a writer changing rows and keys around the chunk bounds whi
                     "KEY UPDATE x = x + 1; COMMIT",
                     k));
             break;
+          case 7: {
+            // The rows of s_str just before and after its last chunk's bound, in the key's
+            // case-insensitive order (the server's comparison), changed or moved.
+            const std::string last = checkpoint_last_text(cp, "s_str");
+            if (last.empty()) break;
+            const std::string lit = "_utf8mb4 X'" + hex(last) + "'";
+            w.try_exec(fmt("UPDATE IGNORE s_str SET %s WHERE k %s %s ORDER BY k %s LIMIT 2",
+                           chance(r, 0.5) ? "d = NOW(3)" : "k = CONCAT(UPPER(k), ' ')",
+                           chance(r, 0.5) ? "<=" : ">", lit.c_str(),
+                           chance(r, 0.5) ? "DESC" : "ASC"));
+            break;
+          }
           default:
             w.try_exec(fmt("INSERT IGNORE INTO s_comp VALUES (%d, 'n%d', 1)", k % 7, k));
         }
