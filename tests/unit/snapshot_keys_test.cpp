@@ -1,7 +1,8 @@
 // tail --snapshot's key handling that needs no server: an id's JSON taken apart (composite keys,
 // strings with commas, brackets and escaped quotes), and integer keys compared exactly at the
 // extremes of BIGINT and BIGINT UNSIGNED, as numbers and as --bigint-as-string strings; a
-// seeded random check against the integers' own order.
+// seeded random check against the integers' own order. And the checkpoint's optional "snapshot"
+// member: read back as written, absent in older checkpoints.
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dumpr/position.hpp"
 #include "snapshot/key_compare.hpp"
 
 using dumpr::snapshot::compare_integers;
@@ -49,4 +51,23 @@ TEST_CASE("snapshot keys: integers compared exactly, signed and unsigned, number
                                                                                : ua > ub ? 1
                                                                                          : 0));
   }
+}
+
+TEST_CASE(
+    "snapshot progress in the checkpoint: optional, round-trips, older files read as before") {
+  auto old = dumpr::parse_checkpoint_json(
+      R"({"file":"mariadb-bin.000003","position":1234,"server_id":1,"flavor":"mariadb"})", "old");
+  REQUIRE(old.ok());
+  CHECK(old->snapshot_json.empty());
+  CHECK(dumpr::to_checkpoint_json(*old).find("snapshot") == std::string::npos);
+
+  dumpr::Position p = *old;
+  p.snapshot_json =
+      R"([{"db":"d","table":"t","done":false,"last":[3,"a\"b"],"bound":[9,"z"],"rows":12}])";
+  const std::string text = dumpr::to_checkpoint_json(p);
+  auto back = dumpr::parse_checkpoint_json(text, "new");
+  REQUIRE(back.ok());
+  CHECK(back->snapshot_json == p.snapshot_json);
+  CHECK(back->file == p.file);
+  CHECK(back->position == p.position);
 }
