@@ -1,6 +1,8 @@
 // create-binlog-stream: the binary log from a position on, as change records, with a commit
 // marker after each transaction carrying the position to checkpoint. dumpr/pipeline.hpp runs a
-// stream into a format and a sink and moves the checkpoint; this is the stream alone:
+// stream into a format and a sink and moves the checkpoint; this is the stream alone. With
+// TailOptions::snapshot, existing rows of tables come out too (op read, between transactions),
+// and commit positions carry the snapshot's progress (Position::snapshot_json):
 //
 //   auto s = dumpr::BinlogStream::open(cfg, opts);
 //   for (;;) {
@@ -29,6 +31,15 @@
 
 namespace dumpr {
 
+// tail --snapshot: existing rows of tables read in key chunks while the stream runs (man dumpr(1),
+// ONLINE SNAPSHOT; src/snapshot/online_snapshot.hpp has the rule).
+struct SnapshotOptions {
+  std::vector<std::string> tables;       // TABLE (in the one database) or DB.TABLE
+  std::uint64_t chunk_rows = 100000;     // at most this many rows per chunk
+  std::uint64_t chunk_bytes = 8u << 20;  // about this many bytes per chunk (adaptive)
+  unsigned max_load = 0;                 // pause while Threads_running > N (0: never)
+};
+
 struct TailOptions {
   Position from;                          // start here (file + position)
   std::vector<std::string> tables;        // only these tables of cfg.database; empty: all
@@ -54,6 +65,10 @@ struct TailOptions {
   bool skip_unknown_xa = false;
   // Keep an update's old row in its record (ChangeRecord::before), for formats that show it.
   bool keep_before = false;
+  SnapshotOptions snapshot;
+  // When the start position is purged from the server: start from its current position and
+  // snapshot every captured table (tail --on-purged=resnapshot) instead of an Error.
+  bool resnapshot_on_purged = false;
 };
 
 struct TailEvent {

@@ -31,6 +31,11 @@ struct Position {
   std::string tables_json;
   // The XA transactions prepared before this position and not resolved at it, oldest first.
   std::vector<PreparedXa> prepared_xa;
+  // The online snapshot's progress (tail --snapshot), as JSON (an array): per table, whether it
+  // is done, the last key emitted and the key bound fixed at its start. Opaque here;
+  // src/snapshot reads and writes it. Empty when no snapshot was ever asked for (and in
+  // checkpoints written before it existed).
+  std::string snapshot_json;
 
   bool empty() const { return file.empty(); }
 };

@@ -57,6 +57,10 @@ std::string to_checkpoint_json(const Position& pos) {
     }
     w.EndArray();
   }
+  if (!pos.snapshot_json.empty()) {
+    w.Key("snapshot");
+    w.RawValue(pos.snapshot_json.c_str(), pos.snapshot_json.size(), rapidjson::kArrayType);
+  }
   w.EndObject();
   std::string s(sb.GetString(), sb.GetSize());
   s += '\n';
@@ -108,6 +112,9 @@ Result<Position> parse_checkpoint_json(std::string_view text, std::string_view o
       pos.prepared_xa.push_back(std::move(x));
     }
   }
+  // Optional (older checkpoints have none): tail --snapshot's progress.
+  simdjson::dom::array snapshot;
+  if (!obj["snapshot"].get_array().get(snapshot)) pos.snapshot_json = simdjson::minify(snapshot);
   return pos;
 }
 
