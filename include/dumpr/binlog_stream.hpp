@@ -29,6 +29,15 @@
 
 namespace dumpr {
 
+// tail --snapshot: existing rows of tables read in key chunks while the stream runs (man dumpr(1),
+// ONLINE SNAPSHOT; src/snapshot/online_snapshot.hpp has the rule).
+struct SnapshotOptions {
+  std::vector<std::string> tables;       // TABLE (in the one database) or DB.TABLE
+  std::uint64_t chunk_rows = 100000;     // at most this many rows per chunk
+  std::uint64_t chunk_bytes = 8u << 20;  // about this many bytes per chunk (adaptive)
+  unsigned max_load = 0;                 // pause while Threads_running > N (0: never)
+};
+
 struct TailOptions {
   Position from;                          // start here (file + position)
   std::vector<std::string> tables;        // only these tables of cfg.database; empty: all
@@ -47,6 +56,10 @@ struct TailOptions {
   bool skip_statement_dml = false;
   // Keep an update's old row in its record (ChangeRecord::before), for formats that show it.
   bool keep_before = false;
+  SnapshotOptions snapshot;
+  // When the start position is purged from the server: start from its current position and
+  // snapshot every captured table (tail --on-purged=resnapshot) instead of an Error.
+  bool resnapshot_on_purged = false;
 };
 
 struct TailEvent {

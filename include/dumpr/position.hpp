@@ -19,6 +19,11 @@ struct Position {
   // when the server's binlog does not describe columns itself (binlog_row_metadata != FULL).
   // Opaque here; src/mysql/schema_history reads and writes it.
   std::string tables_json;
+  // The online snapshot's progress (tail --snapshot), as JSON (an array): per table, whether it
+  // is done, the last key emitted and the key bound fixed at its start. Opaque here;
+  // src/snapshot reads and writes it. Empty when no snapshot was ever asked for (and in
+  // checkpoints written before it existed).
+  std::string snapshot_json;
 
   bool empty() const { return file.empty(); }
 };

@@ -45,6 +45,11 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   opts.skip_statement_dml = args.skip_statement_dml;
   opts.binlog_files = args.binlog_files;
   opts.allow_missing_tables = args.allow_missing_tables;
+  opts.snapshot.tables = args.snapshot;
+  opts.snapshot.chunk_rows = args.snapshot_chunk_rows;
+  opts.snapshot.chunk_bytes = args.snapshot_chunk_bytes;
+  opts.snapshot.max_load = args.snapshot_max_load;
+  opts.resnapshot_on_purged = args.on_purged == "resnapshot";
   std::string checkpoint = args.checkpoint.empty() ? args.from : args.checkpoint;
   int sources = !args.from.empty() + !args.from_position.empty() + !args.from_gtid.empty() +
                 !args.binlog_files.empty();

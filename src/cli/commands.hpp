@@ -54,6 +54,11 @@ struct TailArgs {
   bool progress = false, quiet = false;
   bool skip_statement_dml = false;
   std::uint32_t server_id = 0;
+  // Online snapshot (man dumpr(1), ONLINE SNAPSHOT).
+  std::vector<std::string> snapshot;
+  std::uint64_t snapshot_chunk_rows = 100000, snapshot_chunk_bytes = 8u << 20;
+  unsigned snapshot_max_load = 0;
+  std::string on_purged = "stop";
 };
 int run_tail(ConnectionOptions& conn, const TailArgs& args);
 

@@ -91,6 +91,22 @@ int main(int argc, char** argv) {
                        "checkpoint file, as live");
   tail_cmd->add_option("--binlog-file", tail.binlog_files,
                        "Decode this local binlog file instead of a server (repeatable)");
+  tail_cmd
+      ->add_option("--snapshot", tail.snapshot,
+                   "While streaming, also write the existing rows of these tables (TABLE or "
+                   "DB.TABLE, comma-separated), in key chunks, without locks; resumable")
+      ->delimiter(',');
+  tail_cmd->add_option("--snapshot-chunk-rows", tail.snapshot_chunk_rows,
+                       "At most this many rows per snapshot chunk (default 100000)");
+  tail_cmd->add_option("--snapshot-chunk-bytes", tail.snapshot_chunk_bytes,
+                       "About this many bytes per snapshot chunk (default 8388608)");
+  tail_cmd->add_option("--snapshot-max-load", tail.snapshot_max_load,
+                       "Pause the snapshot while the server's Threads_running is above N");
+  tail_cmd
+      ->add_option("--on-purged", tail.on_purged,
+                   "When the checkpoint's binlog file is purged: stop (exit 7), or resnapshot "
+                   "(start from now and snapshot every captured table)")
+      ->check(CLI::IsMember({"stop", "resnapshot"}));
   add_format_options(*tail_cmd, tail.format, true);
   add_connection_options(*tail_cmd, conn);
   add_value_options(*tail_cmd, conn);

@@ -31,9 +31,11 @@ struct LoadTable {
   // The column whose values can be cut into ranges (the primary key's first column, an integer
   // of an InnoDB table that is not partitioned), or npos.
   std::size_t split_column = static_cast<std::size_t>(-1);
-  std::uint64_t estimated_rows = 0;  // table statistics
-  std::uint64_t avg_row_length = 0;  // table statistics: bytes a row takes on disk
-  std::vector<bool> warned;          // per column: a repaired value already reported
+  std::uint64_t estimated_rows = 0;      // table statistics
+  std::uint64_t avg_row_length = 0;      // table statistics: bytes a row takes on disk
+  std::vector<bool> warned;              // per column: a repaired value already reported
+  std::vector<std::string> key_columns;  // the primary key's columns, in key order (may be empty)
+  bool key_prefix = false;  // a primary key column is indexed by a prefix (col(10)) only
 
   bool splittable() const { return split_column != static_cast<std::size_t>(-1); }
   // The whole table, in the order every read of it uses.
@@ -42,9 +44,10 @@ struct LoadTable {
 
 // One row of the text protocol as its tuple line (no newline), built in `b`; the columns whose
 // values were repaired are in b.repaired(). The view is valid until the builder's next row.
-inline std::string_view row_line(row::TupleBuilder& b, const LoadTable& t,
-                                 const ValueOptions& values, MYSQL_ROW cells,
-                                 const unsigned long* len) {
+// One row of the text protocol into `b` (started here): every column's value through the row
+// core; the caller finishes the line (finish(), or take_prefix() for tail's snapshot rows).
+inline void fill_row(row::TupleBuilder& b, const LoadTable& t, const ValueOptions& values,
+                     MYSQL_ROW cells, const unsigned long* len) {
   b.start(t.shape);
   const std::size_t n = t.shape.columns.size();
   for (std::size_t i = 0; i < n; ++i) {
@@ -57,6 +60,12 @@ inline std::string_view row_line(row::TupleBuilder& b, const LoadTable& t,
       b.note_repaired(i);
     b.end_value(i);
   }
+}
+
+inline std::string_view row_line(row::TupleBuilder& b, const LoadTable& t,
+                                 const ValueOptions& values, MYSQL_ROW cells,
+                                 const unsigned long* len) {
+  fill_row(b, t, values, cells, len);
   return b.finish(row::Op::upsert, "null");
 }
 

@@ -42,6 +42,10 @@ std::string to_checkpoint_json(const Position& pos) {
     w.Key("tables");
     w.RawValue(pos.tables_json.c_str(), pos.tables_json.size(), rapidjson::kObjectType);
   }
+  if (!pos.snapshot_json.empty()) {
+    w.Key("snapshot");
+    w.RawValue(pos.snapshot_json.c_str(), pos.snapshot_json.size(), rapidjson::kArrayType);
+  }
   w.EndObject();
   std::string s(sb.GetString(), sb.GetSize());
   s += '\n';
@@ -78,6 +82,9 @@ Result<Position> parse_checkpoint_json(std::string_view text, std::string_view o
   if (!obj["flavor"].get_string().get(s)) pos.flavor = std::string(s);
   simdjson::dom::object tables;
   if (!obj["tables"].get_object().get(tables)) pos.tables_json = simdjson::minify(tables);
+  // Optional (older checkpoints have none): tail --snapshot's progress.
+  simdjson::dom::array snapshot;
+  if (!obj["snapshot"].get_array().get(snapshot)) pos.snapshot_json = simdjson::minify(snapshot);
   return pos;
 }
 

@@ -17,11 +17,14 @@
 #include "binlog/gtid_set.hpp"
 #include "binlog/rows.hpp"
 #include "mysql/connection.hpp"
+#include "mysql/schema_history.hpp"
 #include "mysql/server_state.hpp"
 #include "mysql/table_list.hpp"
 #include "row/tuple_builder.hpp"
 #include "row/values.hpp"
 #include "schema/statement.hpp"
+#include "select/table_filter.hpp"
+#include "snapshot/online_snapshot.hpp"
 #include "tail/event_source.hpp"
 #include "tail/pending_record.hpp"
 #include "tail/schema_tracker.hpp"
@@ -50,6 +53,16 @@ struct Out {
 };
 
 }  // namespace
+
+// Whether the checkpoint's binlog file is gone from the server (purged).
+static Result<bool> start_purged(mysql::Connection& conn, const Position& from) {
+  if (from.file.empty()) return false;
+  auto logs = conn.query("SHOW BINARY LOGS");
+  if (!logs) return logs.take_error();
+  for (auto& r : logs->rows)
+    if (r[0].value_or("") == from.file) return false;
+  return true;
+}
 
 struct BinlogStream::Impl final : tail::SourceListener {
   Impl(const Config& c, TailOptions o) : cfg(c), opts(std::move(o)) {}
@@ -93,6 +106,16 @@ struct BinlogStream::Impl final : tail::SourceListener {
   TailEvent current;
   bool ended = false;
 
+  // tail --snapshot (src/snapshot): the tables' existing rows, chunk by chunk, between
+  // transactions. Declared after `schema`, whose selection it points at.
+  std::unique_ptr<snapshot::OnlineSnapshot> snap;
+  snapshot::TableProgress* rows_snap = nullptr;  // the rows event's table, when unfinished
+  bool emitting_chunk = false;
+  const std::string* chunk_table = nullptr;  // interned, for the chunk's records
+  const std::string* chunk_db = nullptr;
+  const std::string* chunk_file = nullptr;
+  const std::string no_gtid;
+
   const std::string& intern(std::string_view name) { return schema.intern(name); }
 
   void warn(const std::string& m) {
@@ -112,12 +135,16 @@ struct BinlogStream::Impl final : tail::SourceListener {
   void next_file() override { schema.forget_tables(); }
 
   Result<bool> read_event();  // false: the input ended
+  Status open_snapshot(const std::string& row_image, bool restart);
   Status handle(const Event& ev, std::uint64_t event_start, bool inner_event);
   Status handle_query(const binlog::QueryEvent& q, std::uint64_t event_start);
   Status step();
   void begin_txn(std::uint64_t event_start) { txn.begin(src.file(), event_start); }
   void commit();
   Status decode_next_row();
+  Result<bool> forwards(row::TupleBuilder& b, std::string_view id);
+  Status snapshot_step(bool& emitted);
+  Status emit_chunk_row();
   void emit(row::TupleBuilder& b, ChangeOp op, std::string_view id_override,
             std::string_view moved_from = {}, row::TupleBuilder* old = nullptr);
   void emit_truncate(const std::string& db, const std::string& table, bool dropped,
@@ -129,6 +156,43 @@ struct BinlogStream::Impl final : tail::SourceListener {
   void drain_buffered();
   void rollback_to(std::string_view name);
 };
+
+// tail --snapshot: the tables it names (each captured, in a database the selection names), and
+// the progress the checkpoint carries (snapshots under way go on without being named again).
+Status BinlogStream::Impl::open_snapshot(const std::string& row_image, bool restart) {
+  if (opts.snapshot.tables.empty() && opts.from.snapshot_json.empty()) return {};
+  std::vector<std::pair<std::string, std::string>> add;
+  const select::TableFilter& filter = schema.filter();
+  for (const std::string& name : opts.snapshot.tables) {
+    std::string db, table;
+    if (auto dot = name.find('.'); dot != std::string::npos) {
+      db = name.substr(0, dot);
+      table = name.substr(dot + 1);
+    } else if (filter.databases().size() == 1) {
+      db = filter.databases()[0];
+      table = name;
+    } else {
+      return make_error(ErrorKind::usage, "--snapshot " + name + ": name its database, as DB." +
+                                              name + " (or give one database with -D)");
+    }
+    if (!filter.captures(db, table))
+      return make_error(ErrorKind::usage,
+                        "--snapshot " + db + "." + table +
+                            ": the table is not captured by this tail (its --database, --tables "
+                            "and --exclude-tables leave it out): its rows would not be written");
+    add.emplace_back(std::move(db), std::move(table));
+  }
+  auto sn = snapshot::OnlineSnapshot::open(cfg, opts.snapshot, filter, schema.column_filter(),
+                                           schema.mask(), opts.from.snapshot_json, add, restart);
+  if (!sn) return sn.take_error();
+  snap = std::move(sn.value());
+  if (snap->active() && row_image != "FULL")
+    return make_error(ErrorKind::server_config,
+                      "--snapshot needs binlog_row_image=FULL (it is " + row_image +
+                          "): a change to a row not yet copied is written whole or not at all. "
+                          "SET GLOBAL binlog_row_image=FULL (and reconnect the clients)");
+  return {};
+}
 
 void BinlogStream::Impl::started_over(bool connected) {
   // Everything since the last commit is read again: the transaction's state and the table ids
@@ -160,6 +224,7 @@ void BinlogStream::Impl::commit() {
   drain_buffered();
   if (has_held) release(src.file(), src.pos(), true);
   txn.commit(src.file(), src.pos(), schema.checkpoint_json());
+  if (snap) txn.committed().snapshot_json = snap->progress_json();
   Out& o = push(TailEvent::Kind::commit);
   o.position = txn.committed();
   o.time = event.header.timestamp;
@@ -218,6 +283,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     if (!*t) return {};
     begin_txn(event_start);
     rows_table = *t;
+    rows_snap = snap ? snap->find(*rows_table->db, *rows_table->table) : nullptr;
     rows_time = ev.header.timestamp;
     rows_file = &intern(src.file());
     rows_event_pos = event_start;
@@ -269,6 +335,9 @@ Status BinlogStream::Impl::handle_query(const binlog::QueryEvent& q, std::uint64
     for (const auto& [d, t] : effect.tables)
       if (schema.captured(d, t)) emit_truncate(d, t, dropped, event_start);
   }
+  // A snapshot of a table whose definition may change starts over (TRUNCATE needs nothing: the
+  // chunks to come read what is left, and the stream wrote the truncate).
+  if (snap && effect.kind != schema::StatementEffect::Kind::truncate) snap->after_ddl(q.query);
   DUMPR_TRY(schema.after_ddl(q.db, q.query, src.file(), src.pos()));
   if (!txn.seen_begin()) {
     begin_txn(event_start);
@@ -304,6 +373,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, ChangeOp op, std::string_vie
     r = &buffered[buffered_count++];
   }
   r->op = op;
+  r->snapshot = false;
   r->table = rows_table->table;
   r->db = rows_table->db;
   r->partial = b.partial();
@@ -332,6 +402,7 @@ void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string&
   if (txn.skip_replayed()) return;  // given out before a reconnect
   PendingRecord& r = scratch_rec;
   r.op = ChangeOp::truncate;
+  r.snapshot = false;
   r.table = &intern(table);
   r.db = &intern(db);
   r.head.clear();
@@ -439,9 +510,11 @@ Status BinlogStream::Impl::decode_next_row() {
       warn(w + " (first at " + src.file() + ":" + std::to_string(src.pos()) + ")");
   }
   if (!has_before) {
-    emit(after, ChangeOp::insert, {});
+    auto fwd = forwards(after, after.id_json(id_after));
+    if (!fwd) return fwd.take_error();
+    if (*fwd) emit(after, ChangeOp::insert, {});
   } else if (!has_after) {
-    emit(before, ChangeOp::erase, {});
+    emit(before, ChangeOp::erase, {});  // a delete always goes out (see online_snapshot.hpp)
   } else {
     // The new id: the after-image's key columns over the before-image's (a MINIMAL after-image
     // has only the columns that changed). A new id is a delete of the old one and an upsert
@@ -449,14 +522,94 @@ Status BinlogStream::Impl::decode_next_row() {
     // image left out.
     std::string_view idb = before.id_json(id_before);
     std::string_view ida = after.id_json_over(before, id_after);
+    auto fwd = forwards(after, ida);
+    if (!fwd) return fwd.take_error();
     if (ida != idb) {
       emit(before, ChangeOp::erase, {});
-      emit(after, ChangeOp::insert, ida, idb);
-    } else {
+      if (*fwd) emit(after, ChangeOp::insert, ida, idb);
+    } else if (*fwd) {
       emit(after, ChangeOp::update, ida, {}, &before);
     }
   }
   ++rows_index;
+  return {};
+}
+
+// Whether a change that leaves a row at `id` goes out: always, but for a table whose snapshot is
+// under way (then: its key is copied already, or above the bound).
+Result<bool> BinlogStream::Impl::forwards(row::TupleBuilder&, std::string_view id) {
+  if (!rows_snap) return true;
+  return snap->forwards(*rows_snap, id);
+}
+
+// At a transaction boundary, with a snapshot under way: read the next chunk when none is
+// pending; once the stream is at the chunk's position, start giving out its rows (`emitted`).
+Status BinlogStream::Impl::snapshot_step(bool& emitted) {
+  emitted = false;
+  if (!snap->pending()) {
+    DUMPR_TRY(snap->prepare_chunk(src.file(), src.pos()));
+    if (!snap->pending()) return {};
+    // MariaDB writes a transaction to the binlog before its commit shows to a new snapshot: a
+    // chunk whose position is behind what the stream read already misses a change the stream
+    // dropped. It is read again at the next boundary (the commit shows within moments).
+    Position here;
+    here.file = src.file();
+    here.position = src.pos();
+    const Position& p = snap->pending_position();
+    if (!tail::at_or_after(p.file, p.position, here)) {
+      snap->drop_pending();
+      return {};
+    }
+  }
+  if (!tail::at_or_after(src.file(), src.pos(), snap->pending_position())) return {};
+  snapshot::TableProgress& t = snap->pending_table();
+  chunk_table = &intern(t.table);
+  chunk_db = &intern(t.db);
+  chunk_file = &intern(txn.committed().file);
+  emitting_chunk = true;
+  emitted = true;
+  return emit_chunk_row();
+}
+
+// One row of the chunk (a step each, as rows events go), then its commit: the same position,
+// with the chunk's progress.
+Status BinlogStream::Impl::emit_chunk_row() {
+  if (out_size == outq.size()) outq.emplace_back();
+  Out& o = outq[out_size];
+  bool last = false;
+  auto more = snap->next_row(o.rec.head, o.rec.spans, last);
+  if (!more) return more.take_error();
+  if (*more) {
+    ++out_size;
+    o.kind = TailEvent::Kind::row;
+    PendingRecord& r = o.rec;
+    r.op = ChangeOp::read;
+    r.snapshot = true;
+    r.table = chunk_table;
+    r.db = chunk_db;
+    r.partial = r.dropped = false;
+    r.before.clear();
+    r.moved_from.clear();
+    r.event_file = nullptr;
+    r.event_pos = 0;
+    r.row_in_event = 0;
+    r.time = snap->pending_time();
+    r.server_id = txn.committed().server_id;
+    r.transactional = true;
+    o.next_file = chunk_file;
+    o.next_pos = txn.committed().position;
+    o.gtid = &no_gtid;
+    o.txn_pos = txn.committed().position;
+    o.last = last;
+    return {};
+  }
+  const std::uint32_t time = snap->pending_time();
+  emitting_chunk = false;
+  DUMPR_TRY(snap->finish_chunk());
+  txn.committed().snapshot_json = snap->progress_json();
+  Out& c = push(TailEvent::Kind::commit);
+  c.position = txn.committed();
+  c.time = time;
   return {};
 }
 
@@ -476,8 +629,17 @@ Status BinlogStream::Impl::step() {
   }
   inner.clear();
   inner_index = 0;
+  if (emitting_chunk) return emit_chunk_row();
   if (!txn.in_txn() && !has_held) {
-    if (stop_requested || (have_end && tail::at_or_after(src.file(), src.pos(), end_target))) {
+    if (snap && snap->active() && !stop_requested) {
+      bool emitted = false;
+      DUMPR_TRY(snapshot_step(emitted));
+      if (emitted) return {};
+    }
+    // --until-end: the snapshot finished first, then the end.
+    const bool snapshot_left = snap && snap->active();
+    if (stop_requested ||
+        (have_end && !snapshot_left && tail::at_or_after(src.file(), src.pos(), end_target))) {
       push(TailEvent::Kind::end);
       ended = true;
       return {};
@@ -508,6 +670,9 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   Impl& s = *impl;
   DUMPR_TRY(s.schema.make_selection());
   if (!s.opts.binlog_files.empty()) {
+    if (!s.opts.snapshot.tables.empty())
+      return make_error(ErrorKind::usage,
+                        "--snapshot reads tables from a server: it does not go with --binlog-file");
     s.src.use_files();
     s.txn.committed() = s.opts.from;
     s.txn.gtid_position() = binlog::GtidPosition(s.opts.from.gtid);
@@ -528,6 +693,35 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
            ": updated rows carry only some columns; such tuples have \"partial\": true");
   // At the file and offset while the server has them, else after the GTID set (server_state).
   auto start = mysql::choose_start(*conn, s.opts.from);
+  bool resnapshot = false;
+  if (!start && start.error().kind == ErrorKind::position && s.opts.resnapshot_on_purged) {
+    auto purged = start_purged(*conn, s.opts.from);
+    if (!purged) return purged.take_error();
+    if (*purged) {
+      // --on-purged=resnapshot: from the server's position now, every captured table read again.
+      s.warn(start.error().message +
+             "; --on-purged=resnapshot: starting from the server's current position and taking an "
+             "online snapshot of every captured table");
+      auto here = mysql::current_position(*conn);
+      if (!here) return here.take_error();
+      Position fresh = std::move(here.value());
+      const std::vector<std::string>& dbs = s.schema.filter().named_databases();
+      if (!dbs.empty()) {
+        auto h = mysql::record_schema(*conn, dbs);
+        if (!h) return h.take_error();
+        if (!h->empty()) fresh.tables_json = h->to_json();
+      }
+      fresh.snapshot_json = s.opts.from.snapshot_json;
+      s.opts.from = std::move(fresh);
+      auto listing = mysql::list_tables(*conn, dbs);
+      if (!listing) return listing.take_error();
+      auto resolved = select::resolve_tables(s.schema.filter(), *listing);
+      if (!resolved) return resolved.take_error();
+      for (const auto& [d, t] : resolved->tables) s.opts.snapshot.tables.push_back(d + "." + t);
+      resnapshot = true;
+      start = mysql::StartFrom::file;
+    }
+  }
   if (!start) return start.take_error();
   if (*start == mysql::StartFrom::gtid && !s.opts.from.file.empty()) {
     s.warn("binlog file " + s.opts.from.file +
@@ -538,6 +732,7 @@ Result<BinlogStream> BinlogStream::open(const Config& cfg, TailOptions opts) {
   DUMPR_TRY(mysql::check_selected_tables(*conn, s.schema.filter(), s.opts.allow_missing_tables));
   DUMPR_TRY(mysql::check_excluded_ids(*conn, s.schema.filter(), s.schema.column_filter(),
                                       cfg.id_columns));
+  DUMPR_TRY(s.open_snapshot(settings->row_image, resnapshot));
   if (s.opts.until_end) {
     // Only its file and offset are compared: no GTID position (a scan of the file on MariaDB).
     auto end = mysql::current_position(*conn, /*with_gtid=*/false);
@@ -615,7 +810,8 @@ void BinlogStream::stop() {
 
 bool BinlogStream::input_pending() const {
   const Impl& s = *impl_;
-  if (s.out_head < s.out_size || s.rows || s.inner_index < s.inner.size()) return true;
+  if (s.out_head < s.out_size || s.rows || s.inner_index < s.inner.size() || s.emitting_chunk)
+    return true;
   if (s.src.offline()) return !s.ended;
   return s.src.readable();
 }

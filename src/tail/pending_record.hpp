@@ -26,6 +26,7 @@ struct PendingRecord {
   std::uint32_t row_in_event = 0;
   std::uint32_t time = 0, server_id = 0;
   bool transactional = true;  // after a SAVEPOINT: whether a ROLLBACK TO drops it
+  bool snapshot = false;      // a row of tail's online snapshot (op read), not of the binlog
 
   void swap(PendingRecord& o) noexcept {
     std::swap(op, o.op);
@@ -43,6 +44,7 @@ struct PendingRecord {
     std::swap(time, o.time);
     std::swap(server_id, o.server_id);
     std::swap(transactional, o.transactional);
+    std::swap(snapshot, o.snapshot);
   }
 };
 
@@ -65,7 +67,7 @@ inline void fill_record(const PendingRecord& p, ChangeRecord& r) {
   s.row_in_event = p.row_in_event;
   s.time = p.time;
   s.server_id = p.server_id;
-  s.snapshot = false;
+  s.snapshot = p.snapshot;
 }
 
 }  // namespace dumpr::tail

@@ -48,6 +48,7 @@ class SchemaTracker {
   Status make_selection();
   const select::TableFilter& filter() const { return filter_; }
   const select::ColumnFilter& column_filter() const { return column_filter_; }
+  const select::ValueMask* mask() const { return mask_ ? &*mask_ : nullptr; }
 
   // Whether rows of db.table are in the output (the selection's tables).
   bool captured(std::string_view db, std::string_view table) const {

@@ -1,0 +1,156 @@
+// The online snapshot inside tail (`tail --snapshot TABLE,...`): the named tables' existing rows,
+// read in key chunks while the stream runs, interleaved with it so that the output stays a valid
+// replay at every transaction boundary. The tail stream consults this part; the pipeline, formats
+// and sinks see ordinary rows (op read) and commits whose position carries the progress.
+//
+// The rule (MariaDB; man dumpr(1), ONLINE SNAPSHOT):
+//   - A chunk is read on a second connection inside START TRANSACTION WITH CONSISTENT SNAPSHOT,
+//     whose binlog_snapshot_file/position P is the exact binlog point of what it sees (a
+//     transaction boundary, never behind the stream): `key > last AND key <= bound ORDER BY key
+//     LIMIT n`, the bound being the largest key when the table's snapshot started.
+//   - The stream runs on to P. A change to a row of the table is forwarded when its key was
+//     copied already (<= last) or lies above the bound (a row born after the start); a delete is
+//     always forwarded (deleting a row the consumer lacks changes nothing, and it clears rows a
+//     consumer kept from before). Other changes are dropped: the chunk that covers their key is
+//     read at a later P and holds their effect.
+//   - At P the chunk's rows are emitted as one transaction of op read rows, then the commit
+//     whose position carries last = the chunk's end (or done): a kill -9 repeats this chunk at
+//     most.
+//   - An UPDATE that moves a row is a delete of the old key (always forwarded) and an insert of
+//     the new one (forwarded when the new key is copied or above the bound).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dumpr/binlog_stream.hpp"
+#include "dumpr/config.hpp"
+#include "dumpr/error.hpp"
+#include "dumpr/position.hpp"
+#include "load/load_table.hpp"
+#include "mysql/connection.hpp"
+#include "row/json_out.hpp"
+#include "row/tuple_builder.hpp"
+#include "select/table_filter.hpp"
+#include "select/value_mask.hpp"
+
+namespace dumpr::snapshot {
+
+// One key column and how its values are compared.
+struct KeyPart {
+  std::string name;
+  bool is_unsigned = false;
+  bool text = false;      // compared by the server, in `collation`
+  std::string charset;    // text: the column's character set
+  std::string collation;  // text: the column's collation
+};
+
+struct TableProgress {
+  // Saved in the checkpoint.
+  std::string db, table;
+  bool done = false;
+  std::string last;   // the last key emitted (its id JSON); empty: no chunk yet
+  std::string bound;  // the largest key when the snapshot started (id JSON); empty: not read yet
+  std::uint64_t rows = 0;  // rows emitted so far
+
+  // This run's.
+  bool described = false;
+  load::LoadTable desc;
+  std::vector<KeyPart> key;
+  bool server_compare = false;  // a text key part: the server compares
+  std::string order_by;         // " ORDER BY k1, k2"
+};
+
+class OnlineSnapshot {
+ public:
+  // `progress_json`: the checkpoint's "snapshot" (may be empty). `add`: tables named by
+  // --snapshot (db, table), already checked to be captured; with `restart`, these start over
+  // even when done (--on-purged=resnapshot). Says which tables are done already through
+  // cfg.on_warning. Checks every unfinished table (a key the snapshot can chunk and compare).
+  static Result<std::unique_ptr<OnlineSnapshot>> open(
+      const Config& cfg, const SnapshotOptions& opts, const select::TableFilter& filter,
+      const select::ColumnFilter& columns, const select::ValueMask* mask,
+      std::string_view progress_json, const std::vector<std::pair<std::string, std::string>>& add,
+      bool restart);
+
+  // Whether some table's snapshot is not done.
+  bool active() const { return active_; }
+  // The unfinished table db.table, or null (the stream's fast path for every other table).
+  TableProgress* find(std::string_view db, std::string_view table);
+  // Whether a change that leaves the row at key `id` (an insert, an update, a moved row's new
+  // key) is forwarded: its key was copied already, or lies above the bound.
+  Result<bool> forwards(TableProgress& t, std::string_view id);
+
+  // At a transaction boundary of the stream: reads the next chunk unless one is pending or the
+  // server is too busy (--snapshot-max-load). Afterwards pending() may be true.
+  // `file`:`pos`: where the stream is (a chunk at that very position goes out as it is read).
+  Status prepare_chunk(const std::string& file, std::uint64_t pos);
+  bool pending() const { return pending_ != nullptr; }
+  // The binlog position the pending chunk was read at.
+  const Position& pending_position() const { return pending_pos_; }
+  TableProgress& pending_table() { return *pending_; }
+  std::uint32_t pending_time() const { return pending_time_; }
+  // The pending chunk's next row, built as the dumpr format's head `["upsert",table,id,row,`
+  // (tail/pending_record's head); false when its rows are all out. `last`: it is the chunk's last.
+  Result<bool> next_row(row::JsonOut& head, row::TupleBuilder::Spans& spans, bool& last);
+  // The pending chunk's rows are out: its progress is the table's now.
+  Status finish_chunk();
+  // The pending chunk is not used (its position is behind the stream): read again later. A bound
+  // read with it goes too (it must not be older than the stream).
+  void drop_pending();
+
+  // A DDL statement in the stream (not TRUNCATE, which needs nothing): the unfinished tables it
+  // may touch start their snapshot over (a pending chunk of theirs is dropped).
+  void after_ddl(std::string_view sql);
+
+  // What the checkpoint stores as "snapshot".
+  const std::string& progress_json();
+
+ private:
+  OnlineSnapshot(const Config& cfg, const SnapshotOptions& opts, const select::TableFilter& filter,
+                 const select::ColumnFilter& columns, const select::ValueMask* mask)
+      : cfg_(cfg), opts_(opts), filter_(filter), columns_(columns), mask_(mask) {}
+  void warn(const std::string& m) const {
+    if (cfg_.on_warning) cfg_.on_warning(m);
+  }
+  Status describe(TableProgress& t);
+  Result<bool> throttled();
+  Status read_chunk(TableProgress& t, const std::string& file, std::uint64_t pos);
+  void close_result();
+  std::string literal(const KeyPart& k, std::string_view element) const;
+  std::string key_greater(const TableProgress& t, std::string_view id) const;
+  void restart_table(TableProgress& t);
+  void update_active();
+
+  const Config& cfg_;
+  SnapshotOptions opts_;
+  const select::TableFilter& filter_;
+  const select::ColumnFilter& columns_;
+  const select::ValueMask* mask_;
+  mysql::Connection conn_;
+  std::vector<TableProgress> tables_;
+  bool active_ = false;
+  std::string json_;
+  bool json_dirty_ = true;
+
+  // The chunk read and not yet emitted.
+  TableProgress* pending_ = nullptr;
+  Position pending_pos_;
+  std::uint32_t pending_time_ = 0;
+  mysql::ResultPtr result_;
+  MYSQL_ROW ahead_ = nullptr;  // the chunk's next row, fetched one ahead
+  bool streaming_ = false;     // read as it is written (mysql_use_result), transaction open
+  std::uint64_t emitted_ = 0, limit_ = 0, chunk_bytes_ = 0;
+  std::string chunk_last_;
+  bool bound_read_now_ = false;  // the pending chunk read its table's bound
+  row::TupleBuilder builder_;
+  row::JsonOut scratch_;
+  std::vector<std::string_view> id_elements_, key_elements_;  // forwards(): reused
+  std::chrono::steady_clock::time_point next_load_check_{};
+};
+
+}  // namespace dumpr::snapshot
