@@ -2,15 +2,15 @@
 // that tables already hold to a stream that starts from now, while writers change those tables,
 // and survives SIGKILL and restarts.
 //
-// Each seed: 2 to 4 tables of random schema (random_schema.hpp: random column types and orders;
-// the first three tables have, in turn, a one-column integer key, a composite key and a one-column
-// text key under a case-insensitive collation, the others any key), filled with rows;
-// `dumpr position --checkpoint pos.json` (the tail starts from now: no load); writers, each on
-// its own connection, run all the time (random_workload.hpp): inserts, updates (of the key too),
-// deletes, REPLACE, INSERT ... ON DUPLICATE KEY UPDATE, transactions over several tables (some
-// rolled back), FLUSH BINARY LOGS now and then; one writer aims at the bounds of the chunks: rows
-// at offsets next to multiples of the chunk size in key order, new rows and key changes one step
-// from them. Meanwhile
+// Each seed: 3 to 5 tables (3 in CI) of random schema (random_schema.hpp: random column types and
+// orders; the first three tables have, in turn, a one-column integer key, a composite key and a
+// one-column text key under a case-insensitive collation, the others any key of integer and text
+// columns: the key types tail --snapshot takes), filled with rows; `dumpr position --checkpoint
+// pos.json` (the tail starts from now: no load); writers, each on its own connection, run all the
+// time (random_workload.hpp): inserts, updates (of the key too), deletes, REPLACE, INSERT ... ON
+// DUPLICATE KEY UPDATE, transactions over several tables (some rolled back), FLUSH BINARY LOGS now
+// and then; one writer aims at the bounds of the chunks: rows at offsets next to multiples of the
+// chunk size in key order, new rows and key changes one step from them. Meanwhile
 //   dumpr tail --from pos.json --checkpoint pos.json --snapshot T1,T2,... --snapshot-chunk-rows N
 //              [--snapshot-chunk-bytes B] --output out.jsonl
 // runs, and is killed with SIGKILL several times at seeded moments (after a seeded delay, or once
@@ -32,7 +32,9 @@
 // Budget: in CI, 2 seeds of small tables and one debezium run (about a minute). DUMPR_LONG=1: 8
 // seeds of bigger tables, more kills, three writers, chunk sizes from 2 to 13 (several minutes).
 // DUMPR_SEED=S reruns seed S alone (with the DUMPR_LONG setting of the failed run);
-// DUMPR_SNAPSHOT_FORMAT=debezium runs the seeds in that format (the debezium run's rerun). A
+// DUMPR_SNAPSHOT_FORMAT=debezium runs the seeds in that format (the debezium run's rerun);
+// DUMPR_SNAPSHOT_ANY_KEY=1 gives the tables keys of every key-able type (dates, decimals, binary
+// strings, UUID, ...), which tail --snapshot refuses for now. A
 // failure prints the seed, the differences, every output line of the ids that differ, and leaves
 // the files (the CREATE TABLEs, every writer's statements, dumpr's output and stderr, the final
 // load) in $DUMPR_SNAPSHOT_OUT, default /tmp/dumpr-snapshot-random. DUMPR_DIFF_SOCKET runs it
@@ -134,12 +136,24 @@ bool has_shape(const Table& t, int shape) {
   }
 }
 
+// The key types `tail --snapshot` takes: integers and text (CHAR, VARCHAR; binary strings, dates,
+// decimals and the rest are refused with a message, for now); DUMPR_SNAPSHOT_ANY_KEY=1 takes
+// every key-able type.
+bool key_supported(const Table& t) {
+  if (const char* any = std::getenv("DUMPR_SNAPSHOT_ANY_KEY"); any && std::string(any) == "1")
+    return true;
+  for (std::size_t k : t.key)
+    if (t.columns[k].type != Type::Int && t.columns[k].type != Type::Text) return false;
+  return true;
+}
+
 std::vector<Table> make_tables(Rng& r, Flavor f, const Budget& b) {
   std::vector<Table> tables;
   for (int i = 0, n = static_cast<int>(uni(r, b.min_tables, b.max_tables)); i < n; ++i) {
     const std::string name = "s" + std::to_string(i);
     Table t = random_table(r, name, f);
-    for (int tries = 0; tries < 2000 && !has_shape(t, i < 3 ? i : -1); ++tries)
+    for (int tries = 0; tries < 5000 && !(has_shape(t, i < 3 ? i : -1) && key_supported(t));
+         ++tries)
       t = random_table(r, name, f);
     tables.push_back(std::move(t));
   }
@@ -560,11 +574,14 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
     std::vector<std::size_t> repeated(bounds.size() + 1, 0), twice(bounds.size() + 1, 0),
         snapshot_rows(bounds.size() + 1, 0);
     std::size_t run = 0, stream_rows = 0;
-    for (const auto& l : lines) {
+    std::vector<std::size_t> first_line(bounds.size() + 1, 0);
+    std::vector<std::string> twice_example(bounds.size() + 1);
+    for (std::size_t n = 0; n < lines.size(); ++n) {
+      const Line& l = lines[n];
       while (run < bounds.size() && l.offset >= bounds[run]) {
         earlier.insert(in_run.begin(), in_run.end());
         in_run.clear();
-        ++run;
+        first_line[++run] = n;
       }
       if (!l.snapshot) {
         ++stream_rows;
@@ -572,13 +589,15 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
       }
       ++snapshot_rows[run];
       const std::pair<std::string, std::string> key{l.tuple.table, l.tuple.id};
-      if (!in_run.insert(key).second) ++twice[run];
+      if (!in_run.insert(key).second && ++twice[run] <= 3)
+        twice_example[run] +=
+            " " + l.tuple.table + " " + l.tuple.id + " (line " + std::to_string(n + 1) + ")";
       if (earlier.count(key)) ++repeated[run];
     }
     std::ostringstream per_run;
     std::size_t all_snapshot = 0, all_repeated = 0;
     for (std::size_t i = 0; i < snapshot_rows.size(); ++i) {
-      per_run << (i ? ", " : "") << snapshot_rows[i];
+      per_run << (i ? ", " : "") << snapshot_rows[i] << " from line " << first_line[i] + 1;
       if (repeated[i]) per_run << " (" << repeated[i] << " repeated)";
       all_snapshot += snapshot_rows[i];
       all_repeated += repeated[i];
@@ -590,7 +609,8 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
                              std::to_string(chunk) + " rows)");
       if (twice[i])
         o.problems.push_back("(b) run " + std::to_string(i) + " wrote " + std::to_string(twice[i]) +
-                             " snapshot rows of an id it had already written");
+                             " snapshot rows of an id it had already written, e.g." +
+                             twice_example[i]);
       if (i > 0 && snapshot_rows[i] > 0 && snapshot_rows[i - 1] > 0) ++o.interrupting_kills;
     }
     if (rows > 0 && all_snapshot == 0)
@@ -649,6 +669,11 @@ TEST_CASE(
       Client(sbx.socket()).scalar("SELECT VERSION()").find("MariaDB") == std::string::npos
           ? Flavor::MySQL
           : Flavor::MariaDB;
+  if (flavor == Flavor::MySQL) {
+    // tail --snapshot refuses MySQL for now (its chunks need a watermark window there).
+    MESSAGE("online snapshot random: skipped on MySQL, where tail --snapshot is refused for now");
+    return;
+  }
   // Every seed in the dumpr format, and one more in the debezium format; DUMPR_SNAPSHOT_FORMAT
   // runs every seed in the one format it names.
   std::vector<std::pair<std::uint64_t, std::string>> runs;
