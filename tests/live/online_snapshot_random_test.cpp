@@ -167,6 +167,97 @@ std::string joined_names(const std::vector<Table>& tables) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The snapshot's cursor as the output shows it: the last snapshot row written (its table and id),
+// for the writer that changes the rows right at, before and after it.
+
+struct Cursor {
+  std::string table, id;  // id: the dumpr format's JSON
+};
+
+// The last snapshot row in the last 64 KiB of the output file (dumpr format), if any.
+std::optional<Cursor> last_snapshot_row(const std::string& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return std::nullopt;
+  const std::streamoff size = in.tellg();
+  const std::streamoff from = std::max<std::streamoff>(0, size - (64 << 10));
+  in.seekg(from);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::size_t end = text.rfind('\n');
+  while (end != std::string::npos && end > 0) {
+    std::size_t start = text.rfind('\n', end - 1);
+    start = start == std::string::npos ? 0 : start + 1;
+    std::string_view line(text.data() + start, end - start);
+    if (line.starts_with("[\"upsert\"") && line.ends_with(",null]") && (start > 0 || from == 0)) {
+      try {
+        dumpr_diff::RawTuple t = split_tuple(std::string(line));
+        return Cursor{t.table, t.id};
+      } catch (const std::exception&) {
+        return std::nullopt;
+      }
+    }
+    if (start == 0) break;
+    end = start - 1;
+  }
+  return std::nullopt;
+}
+
+// An id's element (raw JSON) as an SQL value of key column `c`: integers as they are, text
+// decoded and converted to the column's character set and collation.
+std::string key_sql(const Column& c, const std::string& element) {
+  if (c.type != Type::Text) return element;
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(element);
+  std::string_view bytes;
+  if (parser.parse(padded).get_string().get(bytes))
+    throw std::runtime_error("not a JSON string: " + element);
+  std::string sql = "CONVERT(" + sql_bytes(bytes, "utf8mb4") + " USING " + c.charset + ")";
+  if (auto at = c.sql_type.find(" COLLATE "); at != std::string::npos)
+    sql += " COLLATE " + c.sql_type.substr(at + 9, c.sql_type.find(' ', at + 9) - (at + 9));
+  return sql;
+}
+
+// A statement on the row at the cursor, or on the one just before or after it in key order: an
+// update of some columns, a key change, or a delete.
+std::optional<std::string> cursor_statement(Rng& r, const std::vector<Table>& tables,
+                                            const Cursor& at) {
+  const Table* t = nullptr;
+  for (const auto& x : tables)
+    if (x.name == at.table) t = &x;
+  if (!t) return std::nullopt;
+  std::vector<std::string> el =
+      t->key.size() == 1 ? std::vector<std::string>{at.id} : array_elements(at.id);
+  if (el.size() != t->key.size()) return std::nullopt;
+  std::string cols, vals;
+  for (std::size_t k = 0; k < t->key.size(); ++k) {
+    cols += (k ? ", " : "") + t->columns[t->key[k]].name;
+    vals += (k ? ", " : "") + key_sql(t->columns[t->key[k]], el[k]);
+  }
+  std::string where, order;
+  switch (uni(r, 0, 2)) {
+    case 0:
+      where = "(" + cols + ") = (" + vals + ")";
+      break;
+    case 1:  // the first row of the next chunk
+      where = "(" + cols + ") > (" + vals + ")";
+      order = " ORDER BY " + t->key_list() + " LIMIT 1";
+      break;
+    default: {  // the row before
+      where = "(" + cols + ") < (" + vals + ")";
+      std::string desc;
+      for (std::size_t k : t->key)
+        desc += (desc.empty() ? "" : ", ") + t->columns[k].name + " DESC";
+      order = " ORDER BY " + desc + " LIMIT 1";
+    }
+  }
+  const std::int64_t kind = uni(r, 0, 9);
+  if (kind < 2) return "DELETE FROM " + t->name + " WHERE " + where + order;
+  std::vector<std::size_t> set =
+      kind < 5 ? some_of(r, t->key) : some_of(r, writable_columns(*t, false));
+  if (set.empty()) return std::nullopt;
+  return "UPDATE IGNORE " + t->name + " SET " + set_clause(r, *t, set) + " WHERE " + where + order;
+}
+
+// ---------------------------------------------------------------------------------------------
 // The writers: each its own session and random stream, until told to stop. A deadlock or a lock
 // wait timeout (two writers on the same rows) rolls the transaction back and goes on; any other
 // error stops the writer and fails the run.
@@ -180,12 +271,15 @@ struct WriterThread {
 void write_until_stopped(WriterThread& me, const std::string& socket, const std::string& db,
                          const std::vector<Table>& tables, std::uint64_t seed,
                          std::uint64_t bound_every, bool flushes, int pause_ms,
-                         const std::atomic<bool>& stop) {
+                         const std::string& cursor_from, const std::atomic<bool>& stop) {
   std::optional<Writer> w;
   try {
     Rng r(seed);
     w.emplace(socket, db);
-    w->exec("SET SESSION sql_mode = '', time_zone = '-03:00', innodb_strict_mode = 0");
+    // Short lock waits: two writers on the same rows wait a moment, then one rolls back.
+    w->exec(
+        "SET SESSION sql_mode = '', time_zone = '-03:00', innodb_strict_mode = 0, "
+        "innodb_lock_wait_timeout = 1");
     Named named;
     while (!stop.load()) {
       if (flushes && chance(r, 0.01)) {
@@ -197,7 +291,11 @@ void write_until_stopped(WriterThread& me, const std::string& socket, const std:
       bool rolled_back = false;
       for (int s = 0, m = multi ? static_cast<int>(uni(r, 2, 6)) : 1; s < m; ++s) {
         const Table& t = pick(r, tables);
-        auto sql = random_statement(r, *w, t, named, bound_every);
+        std::optional<std::string> sql;
+        if (!cursor_from.empty() && chance(r, 0.5)) {
+          if (auto at = last_snapshot_row(cursor_from)) sql = cursor_statement(r, tables, *at);
+        }
+        if (!sql) sql = random_statement(r, *w, t, named, bound_every);
         if (!sql) continue;
         ++me.statements;
         const unsigned err = w->try_exec(*sql);
@@ -456,7 +554,7 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
       const std::uint64_t wseed = seed * 0x9E3779B97F4A7C15ull + i + 1;
       threads.emplace_back([&, i, wseed] {
         write_until_stopped(writers[i], sbx.socket(), db, tables, wseed, i == 1 ? chunk : 0, i == 0,
-                            b.writer_pause_ms, stop);
+                            b.writer_pause_ms, i == 1 && format == "dumpr" ? out : "", stop);
       });
     }
     std::optional<dumpr_live::StopAndJoin> joiner;
@@ -626,10 +724,11 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
     for (const auto& [t, m] : want) final_rows += m.size();
     s << final_rows << " rows at the end; chunks of " << chunk << " rows"
       << (chunk_bytes ? " / " + std::to_string(chunk_bytes) + " bytes" : "") << "; writers "
-      << transactions << " transactions (" << conflicts << " deadlocks rolled back); kills"
-      << kill_rules << " snapshot rows per run: " << per_run.str() << " (" << all_snapshot
-      << " in all, " << all_repeated << " repeated), " << stream_rows << " stream rows; "
-      << o.interrupting_kills << " kills inside the snapshot; " << fmt("%.1f", secs) << " s";
+      << transactions << " transactions (" << conflicts
+      << " deadlocks or lock waits rolled back); kills" << kill_rules
+      << " snapshot rows per run: " << per_run.str() << " (" << all_snapshot << " in all, "
+      << all_repeated << " repeated), " << stream_rows << " stream rows; " << o.interrupting_kills
+      << " kills inside the snapshot; " << fmt("%.1f", secs) << " s";
     o.stats = s.str();
   } catch (const std::exception& e) {
     o.problems.push_back(e.what());
