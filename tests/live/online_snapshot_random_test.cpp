@@ -29,7 +29,7 @@
 // columns of "after" (or "before" for a delete).
 // Snapshot rows of the dumpr format: upserts whose metadata is null or has "snapshot": true.
 //
-// Budget: in CI, 2 seeds of small tables and one debezium run (about a minute). DUMPR_LONG=1: 8
+// Budget: in CI, 3 seeds of small tables and one debezium run (about 30 s). DUMPR_LONG=1: 8
 // seeds of bigger tables, more kills, three writers, chunk sizes from 2 to 13 (several minutes).
 // DUMPR_SEED=S reruns seed S alone (with the DUMPR_LONG setting of the failed run);
 // DUMPR_SNAPSHOT_FORMAT=debezium runs the seeds in that format (the debezium run's rerun);
@@ -64,10 +64,10 @@ namespace {
 
 struct Budget {
   bool long_run = false;
-  int seeds = 2;
+  int seeds = 3;
   int min_tables = 3, max_tables = 3;
-  int min_rows = 30, max_rows = 90;  // per table (fewer when the key's domain is small)
-  int kills = 3;
+  int min_rows = 30, max_rows = 120;  // per table (fewer when the key's domain is small)
+  int kills = 4;
   int writers = 2;
   std::vector<std::uint64_t> chunk_rows = {7};
   int writer_pause_ms = 3;    // between a writer's transactions
@@ -575,7 +575,7 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
     for (int k = 0; k < b.kills; ++k) {
       const std::size_t from = file_size(out);
       // The first kill waits for snapshot rows, so that at least one lands inside the snapshot.
-      const bool by_rows = k == 0 || chance(r, 0.5);
+      const bool by_rows = k == 0 || chance(r, 0.7);
       const auto rows_wanted =
           static_cast<std::size_t>(uni(r, 1, static_cast<std::int64_t>(3 * chunk)));
       const auto delay = std::chrono::milliseconds(uni(r, 50, b.max_run_ms));
