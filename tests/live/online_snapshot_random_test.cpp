@@ -71,7 +71,7 @@ struct Budget {
   int writers = 2;
   std::vector<std::uint64_t> chunk_rows = {7};
   int writer_pause_ms = 10;   // between a writer's transactions
-  int max_run_ms = 1500;      // the longest a killed run lives (its delay rule)
+  int max_run_ms = 1500;      // the longest delay before a kill (twice that waiting for rows)
   int final_timeout_s = 120;  // for the --until-end run
 };
 
@@ -591,7 +591,7 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
         const auto elapsed = std::chrono::steady_clock::now() - t0;
         if (by_rows) {
           seen += count_snapshot_rows(out, scanned, format);
-          if (seen >= rows_wanted || elapsed > std::chrono::seconds(20)) break;
+          if (seen >= rows_wanted || elapsed > 2 * std::chrono::milliseconds(b.max_run_ms)) break;
         } else if (elapsed >= delay) {
           break;
         }
