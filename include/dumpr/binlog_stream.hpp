@@ -1,6 +1,8 @@
 // create-binlog-stream: the binary log from a position on, as change records, with a commit
 // marker after each transaction carrying the position to checkpoint. dumpr/pipeline.hpp runs a
-// stream into a format and a sink and moves the checkpoint; this is the stream alone:
+// stream into a format and a sink and moves the checkpoint; this is the stream alone. With
+// TailOptions::snapshot, existing rows of tables come out too (op read, between transactions),
+// and commit positions carry the snapshot's progress (Position::snapshot_json):
 //
 //   auto s = dumpr::BinlogStream::open(cfg, opts);
 //   for (;;) {

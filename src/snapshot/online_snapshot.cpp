@@ -115,8 +115,22 @@ Result<std::unique_ptr<OnlineSnapshot>> OnlineSnapshot::open(
                     "net_write_timeout = 86400, net_read_timeout = 86400"));
   DUMPR_TRY(s->conn_.exec("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"));
   DUMPR_TRY(s->conn_.exec(kTableLockWait));
-  for (TableProgress& t : s->tables_)
-    if (!t.done) DUMPR_TRY(s->describe(t));
+  for (TableProgress& t : s->tables_) {
+    if (t.done) continue;
+    Status d = s->describe(t);
+    const bool named = std::any_of(add.begin(), add.end(), [&](const auto& a) {
+      return a.first == t.db && a.second == t.table;
+    });
+    if (!d && d.error().kind == ErrorKind::not_found && !named) {
+      // Under way in the checkpoint, gone from the server since: its snapshot ends.
+      s->warn("--snapshot " + t.db + "." + t.table +
+              ": the table is gone (dropped or renamed since the checkpoint): its snapshot ends");
+      t.done = true;
+      continue;
+    }
+    DUMPR_TRY(d);
+  }
+  s->update_active();
   return s;
 }
 
@@ -313,8 +327,16 @@ Result<bool> OnlineSnapshot::throttled() {
   }
   if (running > opts_.max_load) {
     next_load_check_ = now + std::chrono::seconds(1);
+    if (!paused_)
+      warn("--snapshot-max-load " + std::to_string(opts_.max_load) + ": the server runs " +
+           std::to_string(running) +
+           " threads (Threads_running, dumpr's own included): the snapshot waits, the stream goes "
+           "on");
+    paused_ = true;
     return true;
   }
+  if (paused_) warn("--snapshot-max-load: the snapshot goes on");
+  paused_ = false;
   return false;
 }
 

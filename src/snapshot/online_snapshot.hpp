@@ -151,6 +151,7 @@ class OnlineSnapshot {
   row::JsonOut scratch_;
   std::vector<std::string_view> id_elements_, key_elements_;  // forwards(): reused
   std::chrono::steady_clock::time_point next_load_check_{};
+  bool paused_ = false;  // waiting for the server's load to drop (said once)
 };
 
 }  // namespace dumpr::snapshot

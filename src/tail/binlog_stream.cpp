@@ -1,8 +1,9 @@
 // The tail, as passes over each event: read (server or file: event_source) -> decode -> track
 // the transaction (transaction) and the tables (schema_tracker) -> decode rows through the table's
 // plan -> change records (tail/pending_record: held one row, buffered after a savepoint) ->
-// commit marker. A little over 600 lines: the passes and the records' emission share the held
-// record, the savepoint buffer and the output queue.
+// commit marker; between transactions, tail --snapshot's chunks (src/snapshot decides, this file
+// places them in the output). About 800 lines: the passes, the records' emission and the chunks'
+// share the held record, the savepoint buffer and the output queue.
 //
 // Positions: `next_position` in a row's metadata is where a consumer that stored it restarts
 // without losing anything after it: the start of its transaction for every row but the last,
@@ -610,6 +611,9 @@ Status BinlogStream::Impl::emit_chunk_row() {
   Out& c = push(TailEvent::Kind::commit);
   c.position = txn.committed();
   c.time = time;
+  // And a heartbeat: the consumer delivers and checkpoints now (run_tail does on a heartbeat), so
+  // a kill -9 repeats at most this chunk, even while more input waits.
+  push(TailEvent::Kind::heartbeat).time = time;
   return {};
 }
 

@@ -1,0 +1,449 @@
+// tail --snapshot (the online snapshot): the focused cases. Each starts tail from a checkpoint of
+// "now" (`dumpr position`), adds the tables' existing rows with --snapshot, and replays the
+// output (upsert/read = put by id, delete = remove, truncate = clear): it must equal what `load`
+// reads at the end, every value. Chunks of one row, of several, of all rows; an empty table;
+// composite and case-insensitive string keys; a writer moving keys across chunk bounds while the
+// snapshot runs; kill -9 between chunks and a resume; the refusals (no key, a key type the
+// snapshot cannot order, a table not captured, a table done already). DUMPR_LONG=1 runs the
+// writer case longer. Seeded: the seed is printed (DUMPR_DIFF_SEED to replay).
+#include <csignal>
+
+#include "live/replay_support.hpp"
+
+namespace {
+
+using namespace dumpr_replay;
+
+const char* const kSnapTables[] = {"s_int", "s_comp", "s_str", "s_empty"};
+
+void make_tables(Client& c, Rng& r, int rows) {
+  c.exec("DROP TABLE IF EXISTS s_int, s_comp, s_str, s_empty, s_nokey, s_dtkey");
+  c.exec("CREATE TABLE s_int (id INT NOT NULL PRIMARY KEY, v VARCHAR(30), n BIGINT UNSIGNED)");
+  // Composite: an integer, then a case-insensitive string ('a' < 'B' < 'c' there, not in bytes).
+  c.exec(
+      "CREATE TABLE s_comp (a INT NOT NULL, b VARCHAR(10) CHARACTER SET utf8mb4 COLLATE "
+      "utf8mb4_general_ci NOT NULL, v DOUBLE, PRIMARY KEY (a, b))");
+  c.exec(
+      "CREATE TABLE s_str (k VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT "
+      "NULL PRIMARY KEY, d DATETIME(3))");
+  c.exec("CREATE TABLE s_empty (id BIGINT UNSIGNED NOT NULL PRIMARY KEY, x INT)");
+  static const char* words[] = {"a",  "B",  "c", "\xC3\xA4",        "Zed",
+                                "zz", "m ", "Q", "\xF0\x9F\x9A\x80"};
+  for (int i = 1; i <= rows; ++i) {
+    c.exec(fmt("INSERT INTO s_int VALUES (%d, 'v%d', %llu)", i * 3, i,
+               static_cast<unsigned long long>(r())));
+    c.exec(fmt("INSERT IGNORE INTO s_comp VALUES (%d, _utf8mb4 X'%s', %d.5)", i % 7,
+               hex(std::string(words[i % 9]) + std::to_string(i % 5)).c_str(), i));
+    c.exec(fmt("INSERT IGNORE INTO s_str VALUES (_utf8mb4 X'%s', '2024-01-02 03:04:05.%03d')",
+               hex(std::string(words[i % 9]) + std::to_string(i)).c_str(), i % 1000));
+  }
+}
+
+using State = dumpr_replay::State;
+using dumpr_live::skipped_on_mysql;
+
+void replay_into(State& s, const std::vector<RawTuple>& ts) {
+  for (const auto& t : ts) {
+    if (t.op == "upsert")
+      s[t.table][t.id] = t.content;
+    else if (t.op == "delete")
+      s[t.table].erase(t.id);
+    else if (t.op == "truncate")
+      s[t.table].clear();
+    else
+      FAIL("unknown op " << t.op);
+  }
+}
+
+State final_state(const std::string& socket, const std::string& db) {
+  std::vector<std::string> args;
+  for (const char* t : kSnapTables) args.push_back(t);
+  RunResult r = run_dumpr("load", socket, db, args);
+  REQUIRE_MESSAGE(r.exit_code == 0, "load: " << dumpr_live::describe(r));
+  State s;
+  for (const char* t : kSnapTables) s[t];
+  replay_into(s, split_tuples(r.out));
+  return s;
+}
+
+std::string position_now(const std::string& socket, const std::string& db, const TempDir& dir) {
+  const std::string cp = dir / "pos.json";
+  RunResult r = run_dumpr("position", socket, db, {"--checkpoint", cp});
+  REQUIRE_MESSAGE(r.exit_code == 0, "position: " << dumpr_live::describe(r));
+  return cp;
+}
+
+std::string all_tables() {
+  return "s_int,s_comp,s_str,s_empty";
+}
+
+// Snapshot rows carry no metadata (null, as load's); binlog rows an object.
+std::size_t count_reads(const std::string& out) {
+  std::size_t n = 0;
+  for (const RawTuple& t : split_tuples(out, /*allow_cut=*/true))
+    n += t.op == "upsert" && t.metadata == "null";
+  return n;
+}
+
+// The last key of `table`'s snapshot in the checkpoint at `path` (an integer key), or 0.
+int checkpoint_last(const std::string& path, const std::string& table) {
+  std::string text;
+  try {
+    text = dumpr_live::read_file(path);
+  } catch (...) {
+    return 0;
+  }
+  const std::string at = "\"table\":\"" + table + "\",\"done\":false,\"last\":";
+  const std::size_t p = text.find(at);
+  if (p == std::string::npos) return 0;
+  return std::atoi(text.c_str() + p + at.size());
+}
+
+// The last key of `table`'s snapshot in the checkpoint at `path` (a string key, plain ASCII or
+// UTF-8 without escapes), or "".
+std::string checkpoint_last_text(const std::string& path, const std::string& table) {
+  const std::string text = dumpr_live::read_file(path);
+  const std::string at = "\"table\":\"" + table + "\",\"done\":false,\"last\":\"";
+  const std::size_t p = text.find(at);
+  if (p == std::string::npos) return "";
+  const std::size_t end = text.find('"', p + at.size());
+  if (end == std::string::npos) return "";
+  return text.substr(p + at.size(), end - p - at.size());
+}
+
+Client fresh_db(DiffSandbox& sbx, const std::string& db) {
+  {
+    Client admin(sbx.socket());
+    admin.exec("DROP DATABASE IF EXISTS " + db);
+    admin.exec("CREATE DATABASE " + db + " CHARACTER SET utf8mb4");
+  }
+  return Client(sbx.socket(), db);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "snapshot: chunks of one row, of some rows, of all rows; empty table; composite and "
+    "case-insensitive string keys") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_chunks";
+  const std::uint64_t seed = test_seed("snapshot chunks");
+  Rng rng(seed);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 60);
+  const State want = final_state(sbx.socket(), db);
+  std::size_t rows = 0;
+  for (auto& [t, r] : want) rows += r.size();
+  for (const char* chunk : {"1", "7", "1000000"}) {
+    CAPTURE(chunk);
+    TempDir dir;
+    const std::string cp = position_now(sbx.socket(), db, dir);
+    RunResult r = run_dumpr(
+        "tail", sbx.socket(), db,
+        {"--from", cp, "--until-end", "--snapshot", all_tables(), "--snapshot-chunk-rows", chunk});
+    REQUIRE_MESSAGE(r.exit_code == 0, "tail: " << dumpr_live::describe(r));
+    State got;
+    for (const char* t : kSnapTables) got[t];
+    replay_into(got, split_tuples(r.out));
+    CHECK_MESSAGE(got == want, "seed " << seed << diff_states(want, got));
+    CHECK(count_reads(r.out) == rows);  // no writer: every row read once, nothing else
+    const std::string saved = dumpr_live::read_file(cp);
+    CHECK(saved.find("\"snapshot\":[") != std::string::npos);
+    CHECK(dumpr_live::count_occurrences(saved, "\"done\":true") == 4);
+
+    // Again with the same checkpoint: every table is complete, nothing is read.
+    RunResult again = run_dumpr("tail", sbx.socket(), db,
+                                {"--from", cp, "--until-end", "--snapshot", all_tables()});
+    REQUIRE_MESSAGE(again.exit_code == 0, "tail again: " << dumpr_live::describe(again));
+    CHECK(again.out.empty());
+    CHECK(again.err.find("complete already") != std::string::npos);
+  }
+}
+
+TEST_CASE("snapshot: a writer changing rows and keys around the chunk bounds while it runs") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_writer";
+  const std::uint64_t seed = test_seed("snapshot writer");
+  Rng rng(seed);
+  Client c = fresh_db(sbx, db);
+  const bool long_run = std::getenv("DUMPR_LONG") != nullptr;
+  make_tables(c, rng, long_run ? 600 : 150);
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  std::atomic<bool> stop{false};
+  std::string writer_error;
+  std::thread writer([&, wseed = rng()] {
+    try {
+      Rng r(wseed);
+      Client w(sbx.socket(), db);
+      while (!stop) {
+        int k = static_cast<int>(uni(r, 1, long_run ? 1800 : 450));
+        // Half the time right at the bound of s_int's last chunk, as the checkpoint (written
+        // after each chunk) shows it: the rows just before and just after it.
+        if (chance(r, 0.5))
+          if (int last = checkpoint_last(cp, "s_int"); last > 0)
+            k = last + static_cast<int>(uni(r, -4, 4));
+        switch (uni(r, 0, 8)) {
+          case 0:  // a key moved up or down, often across the bound of the chunk being read
+            w.try_exec(fmt("UPDATE IGNORE s_int SET id = id %c %d WHERE id = %d",
+                           chance(r, 0.5) ? '+' : '-', static_cast<int>(uni(r, 1, 40)), k));
+            break;
+          case 1:
+            w.try_exec(fmt("DELETE FROM s_int WHERE id BETWEEN %d AND %d", k, k + 2));
+            break;
+          case 2:
+            w.try_exec(
+                fmt("INSERT IGNORE INTO s_int VALUES (%d, 'w', 1), (%d, 'w2', 2)", k, k + 100000));
+            break;
+          case 3:
+            w.try_exec(fmt("UPDATE s_int SET v = 'u%d', n = n + 1 WHERE id BETWEEN %d AND %d", k, k,
+                           k + 5));
+            break;
+          case 4:  // the string key moved: its case changes nothing of its order
+            w.try_exec(
+                fmt("UPDATE IGNORE s_comp SET b = CONCAT(UPPER(b), 'x') WHERE a = %d "
+                    "ORDER BY b LIMIT 1",
+                    k % 7));
+            break;
+          case 5:
+            w.try_exec(fmt("DELETE FROM s_comp WHERE a = %d ORDER BY b DESC LIMIT 1", k % 7));
+            break;
+          case 6:
+            w.try_exec(
+                fmt("BEGIN; UPDATE IGNORE s_str SET k = CONCAT('m', k) WHERE k < 'm' "
+                    "ORDER BY k LIMIT 1; INSERT INTO s_empty VALUES (%d, 1) ON DUPLICATE "
+                    "KEY UPDATE x = x + 1; COMMIT",
+                    k));
+            break;
+          case 7: {
+            // The rows of s_str just before and after its last chunk's bound, in the key's
+            // case-insensitive order (the server's comparison), changed or moved.
+            const std::string last = checkpoint_last_text(cp, "s_str");
+            if (last.empty()) break;
+            const std::string lit = "_utf8mb4 X'" + hex(last) + "'";
+            w.try_exec(fmt("UPDATE IGNORE s_str SET %s WHERE k %s %s ORDER BY k %s LIMIT 2",
+                           chance(r, 0.5) ? "d = NOW(3)" : "k = CONCAT(UPPER(k), ' ')",
+                           chance(r, 0.5) ? "<=" : ">", lit.c_str(),
+                           chance(r, 0.5) ? "DESC" : "ASC"));
+            break;
+          }
+          default:
+            w.try_exec(fmt("INSERT IGNORE INTO s_comp VALUES (%d, 'n%d', 1)", k % 7, k));
+        }
+      }
+    } catch (const std::exception& e) {
+      writer_error = e.what();
+    }
+  });
+  RunResult r = run_dumpr("tail", sbx.socket(), db,
+                          {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot",
+                           all_tables(), "--snapshot-chunk-rows", "3"});
+  stop = true;
+  writer.join();
+  REQUIRE_MESSAGE(writer_error.empty(), writer_error);
+  REQUIRE_MESSAGE(r.exit_code == 0, "tail: " << dumpr_live::describe(r));
+  // The rest of the writer's changes.
+  RunResult rest = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  REQUIRE_MESSAGE(rest.exit_code == 0, "tail rest: " << dumpr_live::describe(rest));
+  const State want = final_state(sbx.socket(), db);
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(r.out));
+  replay_into(got, split_tuples(rest.out));
+  MESSAGE("snapshot writer: " << split_tuples(r.out).size() << " lines during the snapshot, "
+                              << split_tuples(rest.out).size() << " after");
+  CHECK_MESSAGE(got == want, "seed " << seed << diff_states(want, got));
+}
+
+TEST_CASE("snapshot: kill -9 between chunks, then resumed from the checkpoint") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_kill";
+  const std::uint64_t seed = test_seed("snapshot kill");
+  Rng rng(seed);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 10);
+  // A bigger s_int: many chunks of 20 rows.
+  c.exec("SET SESSION max_recursive_iterations = 100000");
+  c.exec(
+      "INSERT INTO s_int WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM q WHERE "
+      "n < 6000) SELECT n * 3 + 1000, 'big', n FROM q");
+  const State want = final_state(sbx.socket(), db);
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  std::vector<std::string> args = {DUMPR_BINARY, "tail"};
+  for (auto& a : dumpr_conn(sbx.socket(), db)) args.push_back(a);
+  args.insert(args.end(), {"--from", cp, "--until-end", "--snapshot", all_tables(),
+                           "--snapshot-chunk-rows", "20"});
+  const std::string out = dir / "out", err = dir / "err";
+  int kills = 0;
+  for (int round = 0; round < 3; ++round) {
+    dumpr_live::write_file(out + std::to_string(round), "");
+    FileProcess p(args, out + std::to_string(round), err);
+    // Killed once it has written some rows (a random amount), mid-snapshot.
+    const std::size_t at = static_cast<std::size_t>(uni(rng, 2000, 60000));
+    for (int waited = 0; waited < 3000 && !p.done(); ++waited) {
+      if (std::filesystem::file_size(out + std::to_string(round)) >= at) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (!p.done()) {
+      p.kill(SIGKILL);
+      p.wait();
+      ++kills;
+    }
+  }
+  {
+    FileProcess p(args, out + "3", err);
+    REQUIRE(p.wait() == 0);
+  }
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  std::size_t reads = 0;
+  for (int round = 0; round <= 3; ++round) {
+    const std::string text = dumpr_live::read_file(out + std::to_string(round));
+    auto ts = split_tuples(text, /*allow_cut=*/true);
+    replay_into(got, ts);
+    reads += count_reads(text);
+  }
+  std::size_t rows = 0;
+  for (auto& [t, r] : want) rows += r.size();
+  MESSAGE("snapshot kill: " << kills << " kills, " << reads << " rows read for " << rows);
+  CHECK_MESSAGE(got == want, "seed " << seed << diff_states(want, got));
+  // Resumed, not started over: at most what the killed runs wrote after their last checkpoint
+  // is read again: the last chunk (20 rows), once per kill.
+  CHECK(kills > 0);
+  CHECK(reads >= rows);
+  CHECK(reads <= rows + static_cast<std::size_t>(kills) * 20);
+}
+
+TEST_CASE("snapshot: refusals leave the checkpoint untouched") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_refuse";
+  Rng rng(1);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 3);
+  c.exec("CREATE TABLE s_nokey (a INT, b INT)");
+  c.exec("INSERT INTO s_nokey VALUES (1, 2)");
+  c.exec("CREATE TABLE s_dtkey (d DATETIME NOT NULL PRIMARY KEY)");
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  const std::string before = dumpr_live::read_file(cp);
+  struct Case {
+    std::vector<std::string> args;
+    int exit;
+    std::string says;
+  };
+  const std::vector<Case> cases = {
+      {{"--snapshot", "s_nokey"}, 2, "has no primary key"},
+      {{"--snapshot", "s_dtkey"}, 2, "integer and text"},
+      {{"--snapshot", "s_int", "--exclude-tables", "s_int"}, 2, "not captured"},
+      {{"--snapshot", "s_int", "--snapshot-chunk-rows", "0"}, 2, "at least 1"},
+  };
+  for (const Case& k : cases) {
+    std::vector<std::string> args = {"--from", cp, "--until-end"};
+    args.insert(args.end(), k.args.begin(), k.args.end());
+    RunResult r = run_dumpr("tail", sbx.socket(), db, args);
+    CAPTURE(k.says);
+    CHECK(r.exit_code == k.exit);
+    CHECK_MESSAGE(r.err.find(k.says) != std::string::npos, r.err);
+    CHECK(r.out.empty());
+    CHECK(dumpr_live::read_file(cp) == before);
+  }
+}
+
+TEST_CASE("snapshot: a table altered during its snapshot starts over and replays exactly") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_ddl";
+  Rng rng(7);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 5);
+  c.exec("SET SESSION max_recursive_iterations = 100000");
+  c.exec(
+      "INSERT INTO s_int WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM q WHERE "
+      "n < 3000) SELECT n * 3 + 1000, 'big', n FROM q");
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  std::vector<std::string> args = {DUMPR_BINARY, "tail"};
+  for (auto& a : dumpr_conn(sbx.socket(), db)) args.push_back(a);
+  args.insert(args.end(),
+              {"--from", cp, "--until-end", "--snapshot", "s_int", "--snapshot-chunk-rows", "10"});
+  const std::string out = dir / "out", err = dir / "err";
+  {
+    FileProcess p(args, out, err);
+    // Once some chunks are out: a column added, rows changed after it.
+    for (int waited = 0; waited < 5000 && checkpoint_last(cp, "s_int") < 2000; ++waited)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    c.exec("ALTER TABLE s_int ADD COLUMN extra INT NOT NULL DEFAULT 7");
+    c.exec("UPDATE s_int SET extra = 8 WHERE id BETWEEN 1000 AND 1100");
+    REQUIRE(p.wait() == 0);
+  }
+  const std::string errors = dumpr_live::read_file(err);
+  CHECK_MESSAGE(errors.find("starts over") != std::string::npos, errors);
+  RunResult rest = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  REQUIRE_MESSAGE(rest.exit_code == 0, "tail rest: " << dumpr_live::describe(rest));
+  const State want = final_state(sbx.socket(), db);
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(dumpr_live::read_file(out)));
+  replay_into(got, split_tuples(rest.out));
+  got.erase("s_comp");  // only s_int was snapshotted
+  got.erase("s_str");
+  got.erase("s_empty");
+  State want_int;
+  want_int["s_int"] = want.at("s_int");
+  CHECK_MESSAGE(got == want_int, diff_states(want_int, got));
+}
+
+TEST_CASE("snapshot: --on-purged=resnapshot starts from now with every captured table") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_purged";
+  Rng rng(3);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 20);
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  // The checkpoint names a binlog file the server no longer has (older than its first).
+  std::string text = dumpr_live::read_file(cp);
+  const std::size_t f = text.find(".0");
+  REQUIRE(f != std::string::npos);
+  text.replace(f + 1, 6, "000000");
+  dumpr_live::write_file(cp, text);
+  RunResult stop = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  CHECK(stop.exit_code == 7);
+  CHECK(dumpr_live::read_file(cp) == text);
+  RunResult r =
+      run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end", "--on-purged=resnapshot"});
+  REQUIRE_MESSAGE(r.exit_code == 0, "tail: " << dumpr_live::describe(r));
+  CHECK(r.err.find("--on-purged=resnapshot") != std::string::npos);
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(r.out));
+  const State want = final_state(sbx.socket(), db);
+  CHECK_MESSAGE(got == want, diff_states(want, got));
+}
+
+TEST_CASE("snapshot: refused on MySQL, naming why, the checkpoint untouched") {
+  if (!dumpr_live::server_is_mysql()) {
+    MESSAGE("on MariaDB, skipped: the MySQL refusal (tail --snapshot works there)");
+    return;
+  }
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_mysql";
+  Client c = fresh_db(sbx, db);
+  c.exec("CREATE TABLE t (id INT NOT NULL PRIMARY KEY)");
+  c.exec("INSERT INTO t VALUES (1)");
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  const std::string before = dumpr_live::read_file(cp);
+  RunResult r =
+      run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end", "--snapshot", "t"});
+  CHECK(r.exit_code == 2);
+  CHECK_MESSAGE(r.err.find("MariaDB only") != std::string::npos, r.err);
+  CHECK(r.out.empty());
+  CHECK(dumpr_live::read_file(cp) == before);
+}
