@@ -101,7 +101,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
                          (opts.from.gtid.empty() ? "" : " GTID " + opts.from.gtid));
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return print_error(stream.error()), exit_code(stream.error().kind);
-  auto sink = open_sink(args.output);
+  auto sink = open_cli_sink(args.sink, args.output, args.format, *cfg);
   if (!sink) return print_error(sink.error()), exit_code(sink.error().kind);
 
   // Position, records and lag (the last event's age; 0 once heartbeats say we are caught up).
