@@ -14,7 +14,8 @@ void add_sink_options(CLI::App& cmd, SinkArgs& s) {
                  "message per record; the checkpoint follows the brokers' acknowledgements)")
       ->check(CLI::IsMember({"stdout", "kafka"}))
       ->group("Output");
-  cmd.add_option("--brokers", s.brokers, "--sink kafka: bootstrap brokers, HOST:PORT[,HOST:PORT...]")
+  cmd.add_option("--brokers", s.brokers,
+                 "--sink kafka: bootstrap brokers, HOST:PORT[,HOST:PORT...]")
       ->group(group);
   cmd.add_option("--topic", s.topic,
                  "--sink kafka: topic template with {db}, {table}, {server} (default "
@@ -52,9 +53,9 @@ Result<std::unique_ptr<Sink>> open_cli_sink(const SinkArgs& s, const std::string
                       "--output and --sink kafka both say where records go: give one of them");
   KafkaOptions k;
   k.brokers = s.brokers;
-  k.topic = !s.topic.empty()              ? s.topic
+  k.topic = !s.topic.empty()            ? s.topic
             : format.name == "debezium" ? std::string("{server}.{db}.{table}")
-                                          : std::string("dumpr.{db}.{table}");
+                                        : std::string("dumpr.{db}.{table}");
   k.server_name = format.server_name;
   k.settings = cfg.kafka_options;
   k.settings.insert(k.settings.end(), s.kafka_options.begin(), s.kafka_options.end());

@@ -203,7 +203,8 @@ Status KafkaSink::start() {
   rd_kafka_conf_set_error_cb(conf, &KafkaSink::on_error);
   // librdkafka logs to stderr by default (every failed connection attempt during an outage);
   // dumpr reports an outage once through on_notice instead. `debug` keeps its logging.
-  if (!debug) rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
+  if (!debug)
+    rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
   rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
   if (!rk_) {
     rd_kafka_conf_destroy(conf);
@@ -222,10 +223,9 @@ void KafkaSink::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaq
   if (code == RD_KAFKA_RESP_ERR__FATAL) {
     char why[512];
     const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof why);
-    self->fail(make_error(ErrorKind::delivery,
-                          std::string("the Kafka producer failed for good: ") +
-                              rd_kafka_err2name(orig) + ": " + why + "; " + hint(orig, "") +
-                              kCheckpointNote));
+    self->fail(make_error(ErrorKind::delivery, std::string("the Kafka producer failed for good: ") +
+                                                   rd_kafka_err2name(orig) + ": " + why + "; " +
+                                                   hint(orig, "") + kCheckpointNote));
     return;
   }
   if (code == RD_KAFKA_RESP_ERR__AUTHENTICATION) {

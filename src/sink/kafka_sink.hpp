@@ -93,8 +93,8 @@ class KafkaSink final : public Sink {
   TopicTemplate template_;
   rd_kafka_t* rk_ = nullptr;
 
-  std::string value_;  // the current record's bytes (reused)
-  std::string key_;    // the current message's key (reused)
+  std::string value_;                              // the current record's bytes (reused)
+  std::string key_;                                // the current message's key (reused)
   std::unordered_map<std::string, Topic> topics_;  // "db\0table" -> topic
   std::string lookup_;                             // reused key for topics_
   Topic* last_topic_ = nullptr;

@@ -100,8 +100,8 @@ int main(int argc, char** argv) {
       int partitions = 0;
       if (!(in >> name >> partitions) || partitions < 1) {
         answer = "error: usage: topic NAME PARTITIONS";
-      } else if (rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(
-                     mc, name.c_str(), partitions, brokers < 3 ? brokers : 3)) {
+      } else if (rd_kafka_resp_err_t e = rd_kafka_mock_topic_create(mc, name.c_str(), partitions,
+                                                                    brokers < 3 ? brokers : 3)) {
         answer = std::string("error: ") + rd_kafka_err2name(e);
       }
     } else if (cmd == "down" || cmd == "up") {
@@ -125,10 +125,12 @@ int main(int argc, char** argv) {
         }
         codes.push_back(code);
       }
-      if (answer == "ok" && (n < 1 || codes.empty())) answer = "error: usage: produce-errors N CODE...";
+      if (answer == "ok" && (n < 1 || codes.empty()))
+        answer = "error: usage: produce-errors N CODE...";
       if (answer == "ok") {
         std::vector<rd_kafka_resp_err_t> all;
-        for (long i = 0; i < n; ++i) all.push_back(codes[static_cast<std::size_t>(i) % codes.size()]);
+        for (long i = 0; i < n; ++i)
+          all.push_back(codes[static_cast<std::size_t>(i) % codes.size()]);
         rd_kafka_mock_push_request_errors_array(mc, kProduceApiKey, all.size(), all.data());
       }
     } else if (cmd == "clear-errors") {
