@@ -33,6 +33,11 @@ Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const 
     if (Status s = sink.flush(true); !s) return s;
     return out.advance();
   };
+  // At the end: everything given delivered, so the last checkpoint covers it all.
+  auto finish = [&]() -> Status {
+    if (Status s = sink.drain(); !s) return s;
+    return out.advance();
+  };
   auto progress = [&](std::uint32_t time, bool caught_up) {
     if (opts.on_progress) opts.on_progress(out.records(), time, caught_up);
   };
@@ -42,7 +47,7 @@ Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const 
     auto ev = stream.next();
     if (!ev) {
       // Records of the last whole transaction are out: keep their checkpoint, then report.
-      if (Status s = deliver(); !s) return output_failed(std::move(s));
+      if (Status s = finish(); !s) return output_failed(std::move(s));
       sink.on_progress(nullptr);
       return ev.take_error();
     }
@@ -68,7 +73,7 @@ Result<RunEnd> run_tail(BinlogStream& stream, Format& format, Sink& sink, const 
         if (Status s = deliver(); !s) return output_failed(std::move(s));
         break;
       case TailEvent::Kind::end:
-        if (Status s = deliver(); !s) return output_failed(std::move(s));
+        if (Status s = finish(); !s) return output_failed(std::move(s));
         sink.on_progress(nullptr);
         return stopping() ? RunEnd::stopped : RunEnd::finished;
     }

@@ -1,5 +1,6 @@
 #include "sink/kafka_sink.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -236,8 +237,11 @@ void KafkaSink::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaq
     return;
   }
   // Anything else is transient for the producer (it reconnects and retries by itself): an
-  // outage, said once, until the messages in flight when it began are acknowledged.
+  // outage, said once, until the messages in flight when it began are acknowledged. A lost
+  // connection with nothing in flight (brokers close idle ones) is no outage unless every broker
+  // is down.
   if (self->outage_) return;
+  if (self->stats_.in_flight_messages == 0 && code != RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) return;
   self->outage_ = true;
   self->delivered_in_outage_ = false;
   self->outage_seq_ = self->last_seq_;
@@ -266,6 +270,7 @@ void KafkaSink::delivered(const rd_kafka_message_t& m) {
   }
   ++stats_.delivered_messages;
   stats_.delivered_bytes += bytes;
+  last_ack_ = Clock::now();
   if (outage_) delivered_in_outage_ = true;
   if (seq <= acked_ || seq - acked_ > outstanding_.size()) return;  // cannot be: not in flight
   --outstanding_[seq - acked_ - 1];
@@ -293,6 +298,11 @@ void KafkaSink::note_recovery() {
     std::snprintf(buf, sizeof buf, "Kafka: delivering again (after %.1f s)", secs);
     opts_.on_notice(buf);
   }
+}
+
+bool KafkaSink::give_up_waiting() const {
+  return opts_.interrupted && opts_.interrupted() &&
+         Clock::now() - std::max(last_ack_, wait_start_) > std::chrono::seconds(1);
 }
 
 Status KafkaSink::serve(int timeout_ms) {
@@ -340,6 +350,7 @@ Result<KafkaSink::Topic*> KafkaSink::topic_for(const ChangeRecord& rec) {
 
 Status KafkaSink::produce(Topic& t, const char* value, std::size_t value_len, std::uint64_t seq) {
   void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(seq));
+  bool waiting = false;
   while (rd_kafka_produce(t.handle, RD_KAFKA_PARTITION_UA, value ? RD_KAFKA_MSG_F_COPY : 0,
                           const_cast<char*>(value), value_len, key_.data(), key_.size(),
                           opaque) != 0) {
@@ -354,9 +365,10 @@ Status KafkaSink::produce(Topic& t, const char* value, std::size_t value_len, st
     }
     // The queue is full (the brokers are slow or away): wait for room, serving reports, and let
     // the caller move the checkpoint over what was acknowledged meanwhile.
+    if (!waiting) wait_start_ = Clock::now();
+    waiting = true;
     DUMPR_TRY(serve(100));
-    if (opts_.interrupted && opts_.interrupted())
-      return make_error(ErrorKind::io, "interrupted while waiting for Kafka");
+    if (give_up_waiting()) return make_error(ErrorKind::io, "interrupted while waiting for Kafka");
     if (on_progress_) DUMPR_TRY(on_progress_());
   }
   ++stats_.in_flight_messages;
@@ -390,18 +402,24 @@ void KafkaSink::mark(std::uint64_t seq) {
   marks_.emplace_back(seq, Clock::now());
 }
 
-Status KafkaSink::flush(bool durable) {
+// Acknowledgements arrive by themselves: flush only serves the reports that came, so the
+// checkpoint can move over them, and never waits for a round trip to the brokers (the pipeline
+// flushes every 50 ms while busy; waiting each time would stall the stream). drain() waits.
+Status KafkaSink::flush(bool) {
+  return serve(0);
+}
+
+Status KafkaSink::drain() {
   DUMPR_TRY(serve(0));
-  if (!durable) return {};
   // Every message acknowledged: rd_kafka_flush sends what lingers at once and serves the
   // reports; in short steps, so an interruption or a failure ends the wait and the checkpoint
   // follows what arrives meanwhile.
+  wait_start_ = Clock::now();
   while (rd_kafka_outq_len(rk_) > 0) {
     rd_kafka_flush(rk_, 100);
     note_recovery();
     DUMPR_TRY(failure());
-    if (opts_.interrupted && opts_.interrupted())
-      return make_error(ErrorKind::io, "interrupted while waiting for Kafka");
+    if (give_up_waiting()) return make_error(ErrorKind::io, "interrupted while waiting for Kafka");
     if (on_progress_) DUMPR_TRY(on_progress_());
   }
   return failure();

@@ -66,6 +66,7 @@ class KafkaSink final : public Sink {
   Status end_record(const ChangeRecord& rec, std::uint64_t seq) override;
   void mark(std::uint64_t seq) override;
   Status flush(bool durable) override;
+  Status drain() override;
   std::uint64_t acknowledged() override;
   SinkStats stats() const override;
 
@@ -88,6 +89,9 @@ class KafkaSink final : public Sink {
   Status failure() const;
   void fail(Error e);
   void note_recovery();
+  // Whether a wait should end for an interruption: asked to stop, and nothing acknowledged for a
+  // second (a stop with the brokers up waits for what is in flight, so no duplicates follow).
+  bool give_up_waiting() const;
 
   KafkaOptions opts_;
   TopicTemplate template_;
@@ -110,6 +114,7 @@ class KafkaSink final : public Sink {
   bool outage_ = false, delivered_in_outage_ = false;
   std::uint64_t outage_seq_ = 0;  // records given when the outage began
   Clock::time_point outage_start_;
+  Clock::time_point last_ack_, wait_start_;  // the last acknowledgement; the current wait's start
 
   SinkStats stats_;
 };

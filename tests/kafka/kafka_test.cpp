@@ -430,6 +430,19 @@ TEST_CASE("kafka: options are checked before anything is sent") {
   CHECK(r.exit_code == 2);
   r = run({"--sink", "kafka", "--brokers", "127.0.0.1:1", "--output", tmp / "out"});
   CHECK(r.exit_code == 2);
+  CHECK(read_file(ck) == before);
+  // A table whose topic name Kafka refuses: exit 11 before its first message, checkpoint kept.
+  Sql sql;
+  sql.exec("CREATE TABLE `" + db.name() + "`.`odd name` (id INT PRIMARY KEY)");
+  write_position(db.name(), ck);
+  const std::string at_start = read_file(ck);
+  sql.exec("INSERT INTO `" + db.name() + "`.`odd name` VALUES (1)");
+  MockBroker mb(1);
+  r = run({"--sink", "kafka", "--brokers", mb.bootstrap()});
+  CHECK(r.exit_code == kDeliveryExit);
+  CHECK_MESSAGE(r.err.find("not a Kafka topic name") != std::string::npos, r.err);
+  CHECK(read_file(ck) == at_start);
+
   // kafka-option= lines of the [dumpr] group reach librdkafka (which refuses this one).
   const std::string cnf = tmp / "my.cnf";
   write_file(cnf,
@@ -444,7 +457,7 @@ TEST_CASE("kafka: options are checked before anything is sent") {
   r = dumpr(a);
   CHECK(r.exit_code == 2);
   CHECK_MESSAGE(r.err.find("no.such.setting") != std::string::npos, r.err);
-  CHECK(read_file(ck) == before);
+  CHECK(read_file(ck) == at_start);
 }
 
 TEST_CASE("kafka: load sends the snapshot; its checkpoint only once Kafka has every row") {
