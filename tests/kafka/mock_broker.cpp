@@ -12,6 +12,7 @@
 //                              mock cluster's default of 4 partitions)
 //   down ID | up ID            take broker ID (1..N, or -1 for all) down (connections closed,
 //                              new ones refused) or up again; partition leaders stay where they are
+//   rtt ID MS                  broker ID answers every request MS milliseconds late (0: at once)
 //   produce-errors N CODE...   the next N Produce requests fail with CODE (a name such as
 //                              NOT_LEADER_FOR_PARTITION or TOPIC_AUTHORIZATION_FAILED, or a
 //                              number); several codes are used in turn
@@ -110,6 +111,13 @@ int main(int argc, char** argv) {
         answer = "error: usage: " + cmd + " ID";
       } else if (rd_kafka_resp_err_t e = cmd == "down" ? rd_kafka_mock_broker_set_down(mc, id)
                                                        : rd_kafka_mock_broker_set_up(mc, id)) {
+        answer = std::string("error: ") + rd_kafka_err2name(e);
+      }
+    } else if (cmd == "rtt") {
+      int id = 0, ms = 0;
+      if (!(in >> id >> ms) || ms < 0) {
+        answer = "error: usage: rtt ID MS";
+      } else if (rd_kafka_resp_err_t e = rd_kafka_mock_broker_set_rtt(mc, id, ms)) {
         answer = std::string("error: ") + rd_kafka_err2name(e);
       }
     } else if (cmd == "produce-errors") {
