@@ -78,6 +78,10 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/dumprConfig.cmake
 file(RELATIVE_PATH DUMPR_PC_TO_PREFIX
   /root/${CMAKE_INSTALL_LIBDIR}/pkgconfig /root)
 string(REGEX REPLACE "/$" "" DUMPR_PC_TO_PREFIX "${DUMPR_PC_TO_PREFIX}")
+if(DUMPR_WITH_KAFKA)
+  set(DUMPR_PC_KAFKA " rdkafka")
+  set(DUMPR_DEB_KAFKA ", librdkafka-dev")
+endif()
 configure_file(cmake/dumpr.pc.in ${CMAKE_CURRENT_BINARY_DIR}/dumpr.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/dumpr.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig COMPONENT development)
@@ -108,7 +112,7 @@ set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_NAME dumpr-dev)
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_SECTION libdevel)
 # Static libraries: their users link what they link.
 set(CPACK_DEBIAN_DEVELOPMENT_PACKAGE_DEPENDS
-  "libmariadb-dev, libsimdjson-dev, libzstd-dev, zlib1g-dev, pkg-config")
+  "libmariadb-dev, libsimdjson-dev, libzstd-dev, zlib1g-dev, pkg-config${DUMPR_DEB_KAFKA}")
 set(CPACK_COMPONENT_DEVELOPMENT_DESCRIPTION
   "The dumpr C++20 library: headers, static libraries, a CMake package (find_package(dumpr),\n\
 target dumpr::dumpr) and a pkg-config file (dumpr.pc).")

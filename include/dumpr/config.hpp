@@ -71,6 +71,10 @@ struct Config {
   ValueOptions values;
   Selection selection;
 
+  // kafka-option=KEY=VALUE lines of the [dumpr] option-file groups, in the order read (filled by
+  // read_option_files; the Kafka sink applies them before the command line's --kafka-option).
+  std::vector<std::string> kafka_options;
+
   // Replication client identity for tail; 0 picks a default derived from host and pid.
   std::uint32_t server_id = 0;
 

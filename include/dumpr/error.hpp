@@ -20,6 +20,8 @@ enum class ErrorKind {
   corrupt,   // corrupt or truncated binlog data
   io,        // local file or stdout write failure (disk full, permission)
   schema,    // table definition does not match the binlog's table map
+  delivery,  // the destination refused records for good (Kafka: topic authorisation, a message
+             // too large, a fatal producer error); what it acknowledged is checkpointed
   internal,  // a bug or an unexpected server answer
 };
 

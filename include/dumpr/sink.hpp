@@ -43,9 +43,15 @@ class Sink {
   // a sink that maps bytes to records keeps only these marks).
   virtual void mark(std::uint64_t seq) { (void)seq; }
   // Moves what is buffered towards delivery. `durable`: as far as the sink can (written out and
-  // fsynced, or every message acknowledged), waiting if it must; otherwise without waiting for
-  // more than the sink's own back-pressure.
+  // fsynced; for a message sink, the acknowledgements that came so far taken in), waiting if it
+  // must; otherwise without waiting for more than the sink's own back-pressure.
   virtual Status flush(bool durable) = 0;
+  // The run ends: delivers what was given, waiting as long as it takes (the sink gives up only
+  // for a failure or an interruption), so the last checkpoint covers every record. A sink whose
+  // flush(true) already waits for everything needs nothing more; one whose deliveries complete
+  // by themselves (a broker's acknowledgements) keeps flush(true) from stalling the stream and
+  // waits here instead.
+  virtual Status drain() { return flush(true); }
   // The highest record number such that it and every record before it are delivered.
   virtual std::uint64_t acknowledged() = 0;
   // The output's reader went away (a closed pipe): the caller stops quietly.

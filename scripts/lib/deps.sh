@@ -10,6 +10,7 @@ DUMPR_DEB_PACKAGES=(
   libcli11-dev libmariadb-dev libsimdjson-dev           # libraries dumpr links
   rapidjson-dev doctest-dev libzstd-dev zlib1g-dev
   libssl-dev                                            # libcrypto: --mask-columns HMAC-SHA256
+  librdkafka-dev kcat                                   # --sink kafka; its tests' mock cluster
   mariadb-server mariadb-client                         # the sandbox server for live tests
   debootstrap                                           # the MySQL sandbox's Debian sid root
   jq                                                    # quickstart output, shell checks

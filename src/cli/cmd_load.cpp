@@ -81,7 +81,7 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   if (const Position& p = stream->position(); !p.file.empty())
     print_info(conn, "snapshot at binlog position " + p.file + ":" + std::to_string(p.position) +
                          (p.gtid.empty() ? "" : " (GTID " + p.gtid + ")"));
-  auto sink = open_sink(args.output);
+  auto sink = open_cli_sink(args.sink, args.output, args.format, *cfg);
   if (!sink) return failed(sink.error());
   monitor.watch_load(*stream);
 

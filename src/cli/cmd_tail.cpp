@@ -116,7 +116,7 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   };
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return failed(stream.error());
-  auto sink = open_sink(args.output);
+  auto sink = open_cli_sink(args.sink, args.output, args.format, *cfg);
   if (!sink) return failed(sink.error());
   // Bytes behind and the purge deadline come from a side connection (none offline).
   std::optional<ServerWatch> server;

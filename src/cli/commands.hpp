@@ -24,8 +24,22 @@ struct FormatArgs {
 void add_format_options(CLI::App& cmd, FormatArgs& f, bool with_before);
 Result<std::unique_ptr<Format>> make_cli_format(const FormatArgs& f);
 
+// --sink and the Kafka options (sink_options.cpp), for load and tail.
+struct SinkArgs {
+  std::string kind = "stdout";  // stdout (or --output FILE) or kafka
+  std::string brokers, topic;
+  std::vector<std::string> kafka_options;
+  bool tombstones = false;
+};
+void add_sink_options(CLI::App& cmd, SinkArgs& s);
+// The sink --sink and --output ask for: stdout, a file, or Kafka (with the kafka-option= lines
+// of the option files in `cfg` before --kafka-option).
+Result<std::unique_ptr<Sink>> open_cli_sink(const SinkArgs& s, const std::string& output,
+                                            const FormatArgs& format, const Config& cfg);
+
 struct LoadArgs {
   FormatArgs format;
+  SinkArgs sink;
   std::string checkpoint, output;
   std::vector<std::string> ids;     // TABLE=COL[,COL...]
   std::vector<std::string> tables;  // include patterns, in output order
@@ -48,6 +62,7 @@ int run_validate(ConnectionOptions& conn, const ValidateArgs& args);
 
 struct TailArgs {
   FormatArgs format;
+  SinkArgs sink;
   std::string from, from_position, from_gtid, checkpoint, output, schema;
   SelectionArgs selection;
   std::vector<std::string> binlog_files;

@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
                        "DB.TABLE, * and ? wildcards (default: every base table of the -D "
                        "databases)");
   add_format_options(*load_cmd, load.format, false);
+  add_sink_options(*load_cmd, load.sink);
   add_connection_options(*load_cmd, conn);
   add_value_options(*load_cmd, conn);
   add_selection_options(*load_cmd, load.selection);
@@ -141,6 +142,7 @@ int main(int argc, char** argv) {
                    "(start from now and snapshot every captured table)")
       ->check(CLI::IsMember({"stop", "resnapshot"}));
   add_format_options(*tail_cmd, tail.format, true);
+  add_sink_options(*tail_cmd, tail.sink);
   add_connection_options(*tail_cmd, conn);
   add_value_options(*tail_cmd, conn);
   add_selection_options(*tail_cmd, tail.selection);

@@ -24,6 +24,8 @@ int exit_code(ErrorKind kind) {
       return 9;
     case ErrorKind::schema:
       return 10;
+    case ErrorKind::delivery:
+      return 11;
     case ErrorKind::internal:
       return 70;
   }
@@ -52,6 +54,8 @@ const char* kind_name(ErrorKind kind) {
       return "i/o";
     case ErrorKind::schema:
       return "schema";
+    case ErrorKind::delivery:
+      return "delivery";
     case ErrorKind::internal:
       return "internal";
   }

@@ -30,4 +30,9 @@ Status Delivery::deliver() {
   return advance();
 }
 
+Status Delivery::finish() {
+  DUMPR_TRY(sink_.drain());
+  return advance();
+}
+
 }  // namespace dumpr::delivery

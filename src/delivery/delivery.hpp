@@ -49,6 +49,8 @@ class Delivery {
   Status advance();
   // Flushes the sink as far as it can make delivery durable, then advance().
   Status deliver();
+  // At the run's end: drains the sink (every record delivered), then advance().
+  Status finish();
   // Whether the sink acknowledged records since the last advance() (it wrote out on its own).
   bool sink_moved() { return sink_.acknowledged() != acked_at_advance_; }
 

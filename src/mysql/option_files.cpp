@@ -105,6 +105,8 @@ struct OptionReader {
   // Option name -> value (nothing for a bare name, as `ssl`): the last one read wins.
   std::map<std::string, std::optional<std::string>> values;
   std::vector<std::string> files_read;
+  // kafka-option= lines of the [dumpr] groups, all of them in order (repeatable, unlike the rest).
+  std::vector<std::string> kafka_options;
 
   Status read_file(const std::string& path, int depth, bool must_exist) {
     std::ifstream in(path);
@@ -119,7 +121,7 @@ struct OptionReader {
     const std::string dir = std::filesystem::path(path).parent_path().string();
     std::string line;
     int line_no = 0;
-    bool in_group_read = false, in_any_group = false;
+    bool in_group_read = false, in_any_group = false, in_dumpr_group = false;
     while (std::getline(in, line)) {
       ++line_no;
       std::string text = trim(line);
@@ -136,6 +138,7 @@ struct OptionReader {
         const std::string group = trim(std::string_view(text).substr(1, close - 1));
         in_any_group = true;
         in_group_read = groups.count(group) > 0;
+        in_dumpr_group = in_group_read && group.starts_with("dumpr");
         continue;
       }
       if (!in_any_group)
@@ -149,6 +152,10 @@ struct OptionReader {
       if (name.empty()) continue;
       if (eq == std::string_view::npos) {
         if (name != "password") values[name] = std::nullopt;  // a bare password asks: not here
+        continue;
+      }
+      if (name == "kafka-option") {
+        if (in_dumpr_group) kafka_options.push_back(option_value(body.substr(eq + 1)));
         continue;
       }
       values[name] = option_value(body.substr(eq + 1));
@@ -241,6 +248,7 @@ Status read_option_files(Config& cfg) {
   auto fill = [&](std::string& field, const char* name) {
     if (const std::string* v = text(r.get(name)); v && field.empty()) field = *v;
   };
+  cfg.kafka_options = std::move(r.kafka_options);
   fill(cfg.host, "host");
   fill(cfg.socket, "socket");
   fill(cfg.user, "user");

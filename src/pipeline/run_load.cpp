@@ -34,7 +34,7 @@ Result<RunEnd> load_to_end(TableStream& stream, Format& format, Sink& sink, cons
   }
   Position p = stream.position();
   out.commit(std::move(p));
-  if (Status s = out.deliver(); !s) return output_failed(std::move(s));
+  if (Status s = out.finish(); !s) return output_failed(std::move(s));
   if (out.pending() != 0)
     return make_error(ErrorKind::io,
                       "the output did not acknowledge every row; no checkpoint written");

@@ -36,6 +36,11 @@ Result<RunEnd> tail_to_end(BinlogStream& stream, Format& format, Sink& sink, con
     if (Status s = sink.flush(true); !s) return s;
     return out.advance();
   };
+  // At the end: everything given delivered, so the last checkpoint covers it all.
+  auto finish = [&]() -> Status {
+    if (Status s = sink.drain(); !s) return s;
+    return out.advance();
+  };
   auto progress = [&](std::uint32_t time, bool caught_up) {
     figures.records = out.records();
     figures.event_time = time;
@@ -48,7 +53,7 @@ Result<RunEnd> tail_to_end(BinlogStream& stream, Format& format, Sink& sink, con
     auto ev = stream.next();
     if (!ev) {
       // Records of the last whole transaction are out: keep their checkpoint, then report.
-      if (Status s = deliver(); !s) return output_failed(std::move(s));
+      if (Status s = finish(); !s) return output_failed(std::move(s));
       sink.on_progress(nullptr);
       return ev.take_error();
     }
@@ -77,7 +82,7 @@ Result<RunEnd> tail_to_end(BinlogStream& stream, Format& format, Sink& sink, con
         if (Status s = deliver(); !s) return output_failed(std::move(s));
         break;
       case TailEvent::Kind::end:
-        if (Status s = deliver(); !s) return output_failed(std::move(s));
+        if (Status s = finish(); !s) return output_failed(std::move(s));
         sink.on_progress(nullptr);
         return stopping() ? RunEnd::stopped : RunEnd::finished;
     }

@@ -304,9 +304,10 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
     return {};
   }
   if (const auto* hb = ev.as<HeartbeatEvent>()) {
-    // MySQL sends one after the transactions it skipped (a start after a GTID set: those in the
-    // set are not sent), at their end: a boundary, so --until-end sees that it is there.
-    if (!src.mariadb() && !inner_event && !txn.in_txn() && !has_held && hb->file == src.file() &&
+    // The server sends one when it has sent all it has, at its binlog's end (MySQL also after
+    // the transactions it skipped): a start after a GTID set or position does not send what
+    // is before it, so this is how --until-end learns that the stream is there.
+    if (!inner_event && !txn.in_txn() && !has_held && hb->file == src.file() &&
         hb->position > src.pos())
       src.rotate(src.file(), hb->position);
     Out& o = push(TailEvent::Kind::heartbeat);

@@ -412,6 +412,10 @@ TEST_CASE("snapshot: --on-purged=resnapshot starts from now with every captured 
   const std::size_t f = text.find(".0");
   REQUIRE(f != std::string::npos);
   text.replace(f + 1, 6, "000000");
+  // Without its GTID position (which would still name the place: tail resumes after it).
+  const std::size_t g = text.find("\"gtid\":\"");
+  REQUIRE(g != std::string::npos);
+  text.erase(g, text.find(',', g) + 1 - g);
   dumpr_live::write_file(cp, text);
   RunResult stop = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
   CHECK(stop.exit_code == 7);

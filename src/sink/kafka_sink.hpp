@@ -1,0 +1,122 @@
+// KafkaSink: records as Kafka messages through librdkafka's producer (dumpr/kafka.hpp says what
+// a message holds). The delivery reports say which records Kafka has; acknowledged() is the
+// highest record number up to which every message was acknowledged, so the checkpoint follows
+// the brokers, never what was merely queued.
+//
+// Memory: librdkafka's queue is bounded (queue.buffering.max.messages and .kbytes, set small
+// here); when it is full, end_record waits, serving delivery reports, until there is room. So a
+// broker outage pauses the stream instead of growing the process, and nothing is dropped:
+// message.timeout.ms=0 makes the producer retry for as long as the outage lasts.
+//
+// Buffers: a record's pieces are collected into one reused value buffer and handed to
+// rd_kafka_produce with RD_KAFKA_MSG_F_COPY. librdkafka allocates one block per message anyway
+// (its message header), and with F_COPY the payload goes into that same block: one allocation
+// and one copy per message, the least produce() allows. Without F_COPY dumpr would have to keep
+// each payload alive until its delivery report, i.e. an allocation (or an arena of its own) per
+// message on top of librdkafka's.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "dumpr/kafka.hpp"
+
+namespace dumpr::sink {
+
+// A topic template split once into literal text and the placeholders {db}, {table}, {server}.
+class TopicTemplate {
+ public:
+  static Result<TopicTemplate> parse(std::string_view text, std::string server_name);
+  std::string render(std::string_view db, std::string_view table) const;
+  // Whether one topic can hold rows of several tables (then keys name their table).
+  bool shared() const { return !has_db_ || !has_table_; }
+
+ private:
+  enum class Part : std::uint8_t { text, db, table, server };
+  std::vector<std::pair<Part, std::string>> parts_;
+  std::string server_;
+  bool has_db_ = false, has_table_ = false;
+};
+
+// Whether Kafka accepts `name` as a topic name: 1-249 of [a-zA-Z0-9._-], not "." or "..".
+bool valid_topic_name(std::string_view name);
+
+class KafkaSink final : public Sink {
+ public:
+  // Use make_kafka_sink.
+  KafkaSink(const KafkaOptions& opts, TopicTemplate topic);
+  ~KafkaSink() override;
+  KafkaSink(const KafkaSink&) = delete;
+  KafkaSink& operator=(const KafkaSink&) = delete;
+
+  Status start();  // makes the producer (after the settings were checked)
+
+  Status put(std::string_view bytes) override {
+    value_.append(bytes);
+    return {};
+  }
+  Status end_record(const ChangeRecord& rec, std::uint64_t seq) override;
+  void mark(std::uint64_t seq) override;
+  Status flush(bool durable) override;
+  Status drain() override;
+  std::uint64_t acknowledged() override;
+  SinkStats stats() const override;
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Topic {
+    rd_kafka_topic_t* handle = nullptr;
+    std::string name;
+    std::string key_prefix;  // `["db.table",` when keys name their table, else empty
+  };
+
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque);
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
+  void delivered(const rd_kafka_message_t& m);
+  Result<Topic*> topic_for(const ChangeRecord& rec);
+  // Hands one message to librdkafka, waiting (serving reports) while its queue is full.
+  Status produce(Topic& t, const char* value, std::size_t value_len, std::uint64_t seq);
+  // Serves delivery reports and errors; the sink's failure, if any.
+  Status serve(int timeout_ms);
+  Status failure() const;
+  void fail(Error e);
+  void note_recovery();
+  // Whether a wait should end for an interruption: asked to stop, and nothing acknowledged for a
+  // second (a stop with the brokers up waits for what is in flight, so no duplicates follow).
+  bool give_up_waiting() const;
+
+  KafkaOptions opts_;
+  TopicTemplate template_;
+  rd_kafka_t* rk_ = nullptr;
+
+  std::string value_;                              // the current record's bytes (reused)
+  std::string key_;                                // the current message's key (reused)
+  std::unordered_map<std::string, Topic> topics_;  // "db\0table" -> topic
+  std::string lookup_;                             // reused key for topics_
+  Topic* last_topic_ = nullptr;
+  std::string last_db_, last_table_;
+
+  // Messages not yet acknowledged, per record: records acked_+1, acked_+2, ... (a delete with a
+  // tombstone has two messages).
+  std::deque<std::uint8_t> outstanding_;
+  std::uint64_t acked_ = 0, last_seq_ = 0;
+  std::deque<std::pair<std::uint64_t, Clock::time_point>> marks_;  // transaction ends, for lag
+
+  std::optional<Error> failed_;
+  bool outage_ = false, delivered_in_outage_ = false;
+  std::uint64_t outage_seq_ = 0;  // records given when the outage began
+  Clock::time_point outage_start_;
+  Clock::time_point last_ack_, wait_start_;  // the last acknowledgement; the current wait's start
+
+  SinkStats stats_;
+};
+
+}  // namespace dumpr::sink
