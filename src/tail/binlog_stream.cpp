@@ -158,7 +158,8 @@ struct BinlogStream::Impl final : tail::SourceListener {
   Status handle_query(const binlog::QueryEvent& q, std::uint64_t event_start);
   Status step();
   void begin_txn(std::uint64_t event_start) { txn.begin(src.file(), event_start); }
-  void commit();
+  Status commit();
+  Status hold_kept(XaRows& rows);
   Status decode_next_row();
   Result<bool> forwards(row::TupleBuilder& b, std::string_view id);
   Status snapshot_step(bool& emitted);
@@ -247,13 +248,14 @@ Result<bool> BinlogStream::Impl::read_event() {
   return true;
 }
 
-void BinlogStream::Impl::commit() {
+Status BinlogStream::Impl::commit() {
   drain_buffered();
   if (xa_group) {
     // Rows kept as an XA's, but the group ends as an ordinary transaction: they are its rows.
     xa_group = false;
-    for (PendingRecord& r : xa_rows) hold(r);
+    Status held = hold_kept(xa_rows);
     drop_xa_rows();
+    if (!held) return held;
   }
   if (has_held) release(src.file(), src.pos(), true);
   txn.commit(src.file(), src.pos(), schema.checkpoint_json());
@@ -263,6 +265,25 @@ void BinlogStream::Impl::commit() {
   Out& o = push(TailEvent::Kind::commit);
   o.position = txn.committed();
   o.time = event.header.timestamp;
+  return {};
+}
+
+// Rows kept for an XA go out at its commit, as that transaction's. A table whose online snapshot
+// is under way forwards them by the snapshot's progress at the commit, as any transaction
+// committing there (forwards() let them all through while the XA PREPARE group was read): a
+// chunk read between the XA PREPARE and the XA COMMIT could not see them.
+Status BinlogStream::Impl::hold_kept(XaRows& rows) {
+  for (PendingRecord& r : rows) {
+    if (snap && r.op != ChangeOp::erase && !r.snapshot) {
+      if (snapshot::TableProgress* t = snap->find(*r.db, *r.table)) {
+        auto fwd = snap->forwards(*t, r.head.view(r.spans.id_begin, r.spans.id_end));
+        if (!fwd) return fwd.take_error();
+        if (!*fwd) continue;
+      }
+    }
+    hold(r);
+  }
+  return {};
 }
 
 Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bool inner_event) {
@@ -300,8 +321,7 @@ Status BinlogStream::Impl::handle(const Event& ev, std::uint64_t event_start, bo
   if (const auto* x = ev.as<XaPrepareEvent>()) return xa_prepared(*x, event_start);
   if (ev.as<XidEvent>()) {
     begin_txn(event_start);
-    commit();
-    return {};
+    return commit();
   }
   if (const auto* hb = ev.as<HeartbeatEvent>()) {
     // The server sends one when it has sent all it has, at its binlog's end (MySQL also after
@@ -354,7 +374,7 @@ Status BinlogStream::Impl::handle_query(const binlog::QueryEvent& q, std::uint64
     case Kind::release:
       return {};
     case Kind::commit:
-      if (txn.in_txn() || has_held) commit();
+      if (txn.in_txn() || has_held) return commit();
       return {};
     case Kind::xa_start:  // MySQL: the head of an XA PREPARE group (or of one phase)
       begin_txn(event_start);
@@ -391,7 +411,7 @@ Status BinlogStream::Impl::handle_query(const binlog::QueryEvent& q, std::uint64
   DUMPR_TRY(schema.after_ddl(q.db, q.query, src.file(), src.pos()));
   if (!txn.seen_begin()) {
     begin_txn(event_start);
-    commit();
+    return commit();
   }
   return {};
 }
@@ -667,8 +687,7 @@ Status BinlogStream::Impl::xa_prepared(const binlog::XaPrepareEvent& x, std::uin
   drain_buffered();  // after savepoints: into xa_rows
   if (x.one_phase || !xa_group) {
     // XA COMMIT ... ONE PHASE (MySQL ends it so): an ordinary commit of its rows.
-    commit();
-    return {};
+    return commit();
   }
   if (xa_over) return xa_over_error();
   PreparedXa where{tail::xid_text(x.format_id, x.gtrid, x.bqual), txn.file(), txn.start()};
@@ -676,8 +695,7 @@ Status BinlogStream::Impl::xa_prepared(const binlog::XaPrepareEvent& x, std::uin
   xa_rows = XaRows();
   xa_rows_bytes = 0;
   xa_group = false;
-  commit();  // nothing given out; the checkpoint passes the group and lists it as prepared
-  return {};
+  return commit();  // nothing given out; the checkpoint passes the group and lists it as prepared
 }
 
 Status BinlogStream::Impl::xa_outcome(const tail::TxnStatement& st, bool committed,
@@ -712,16 +730,14 @@ Status BinlogStream::Impl::xa_outcome(const tail::TxnStatement& st, bool committ
          ": prepared before the start position, its rows are NOT in the output "
          "(--skip-unknown-xa)");
   }
-  if (committed)
-    for (PendingRecord& r : rows) hold(r);  // at the commit's position, as its transaction's
-  commit();
-  return {};
+  if (committed) DUMPR_TRY(hold_kept(rows));  // at the commit's position, as its transaction's
+  return commit();
 }
 
 // Whether a change that leaves a row at `id` goes out: always, but for a table whose snapshot is
 // under way (then: its key is copied already, or above the bound).
 Result<bool> BinlogStream::Impl::forwards(row::TupleBuilder&, std::string_view id) {
-  if (!rows_snap) return true;
+  if (!rows_snap || xa_group) return true;  // an XA's rows: at its commit (hold_kept)
   return snap->forwards(*rows_snap, id);
 }
 
