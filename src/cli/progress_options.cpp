@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "cli/commands.hpp"
 #include "cli/run_monitor.hpp"
@@ -20,21 +21,32 @@ double seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
 }
 
+// A number of seconds above 0 (CLI11's PositiveNumber names its range up to DBL_MAX).
+const CLI::Validator kPositiveSeconds(
+    [](std::string& v) -> std::string {
+      char* end = nullptr;
+      const double d = std::strtod(v.c_str(), &end);
+      if (end == v.c_str() || *end != '\0' || !(d > 0) || d > 1e9)
+        return "'" + v + "' is not a number of seconds above 0";
+      return {};
+    },
+    "");
+
 }  // namespace
 
 void add_progress_options(CLI::App& cmd, ProgressArgs& p) {
   cmd.add_option("--progress-interval", p.interval,
                  "Seconds between --progress lines when stderr is not a terminal (default 10)")
-      ->type_name("SECONDS")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveSeconds)
+      ->type_name("SECONDS");
   cmd.add_option("--metrics-file", p.metrics_file,
                  "Keep an OpenMetrics text file here (node_exporter's textfile collector), "
                  "rewritten whole every --metrics-interval seconds and at exit")
       ->type_name("FILE");
   cmd.add_option("--metrics-interval", p.metrics_interval,
                  "Seconds between rewrites of the --metrics-file (default 5)")
-      ->type_name("SECONDS")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveSeconds)
+      ->type_name("SECONDS");
 }
 
 RunMonitor::RunMonitor(Command command, const ProgressArgs& args, bool progress, bool quiet,

@@ -16,15 +16,18 @@ void add_sink_options(CLI::App& cmd, SinkArgs& s) {
       ->group("Output");
   cmd.add_option("--brokers", s.brokers,
                  "--sink kafka: bootstrap brokers, HOST:PORT[,HOST:PORT...]")
+      ->type_name("HOSTS")
       ->group(group);
   cmd.add_option("--topic", s.topic,
                  "--sink kafka: topic template with {db}, {table}, {server} (default "
                  "dumpr.{db}.{table}; {server}.{db}.{table} with --format debezium)")
+      ->type_name("TEMPLATE")
       ->group(group);
   cmd.add_option("--kafka-option", s.kafka_options,
                  "--sink kafka: a librdkafka setting KEY=VALUE (security, SASL, TLS, "
                  "compression), repeatable; after kafka-option= lines of the [dumpr] option-file "
                  "group")
+      ->type_name("KEY=VALUE")
       ->expected(1)
       ->take_all()
       ->allow_extra_args(false)
