@@ -60,6 +60,7 @@ TEST_CASE("observability: tail --progress to a file, --metrics-file read while i
   TestDatabase db("dumpr_t_obs_tail");
   Client c(server().socket);
   c.exec("CREATE TABLE " + db.name() + ".t (id INT PRIMARY KEY, v INT)");
+  provide_seq(c, db.name(), 20000);  // MySQL: before the position, outside the database
   GlobalSetting expire(server().socket, "binlog_expire_logs_seconds", "86400", server().root_user);
   TempDir dir;
   const std::string ckpt = dir / "pos.json", metrics = dir / "dumpr.prom",
@@ -242,8 +243,10 @@ TEST_CASE(
   Client c(server().socket, db.name());
   c.exec("CREATE TABLE a (id INT PRIMARY KEY, v INT)");
   c.exec("CREATE TABLE b (id INT PRIMARY KEY, v INT)");
-  c.exec("INSERT INTO a SELECT seq, 0 FROM " + seq_from(1, 5000));
-  c.exec("INSERT INTO b SELECT seq, 0 FROM " + seq_from(1, 1234));
+  provide_seq(c, db.name(), 5000);  // MySQL: a view of rows made outside the database
+  provide_seq(c, db.name(), 1234);
+  c.exec("INSERT INTO a SELECT seq, 0 FROM seq_1_to_5000");
+  c.exec("INSERT INTO b SELECT seq, 0 FROM seq_1_to_1234");
   TempDir dir;
   RunResult r = dumpr_load(db.name(), {"--checkpoint", dir / "pos.json", "--progress",
                                        "--metrics-file", dir / "m.prom"});
@@ -269,6 +272,7 @@ TEST_CASE("observability: the purge deadline of a closed binlog file counts from
   TestDatabase db("dumpr_t_obs_purge");
   Client c(server().socket);
   c.exec("CREATE TABLE " + db.name() + ".t (id INT PRIMARY KEY, v INT)");
+  provide_seq(c, db.name(), 20000);  // MySQL: before the position, outside the database
   GlobalSetting expire(server().socket, "binlog_expire_logs_seconds", "86400", server().root_user);
   // A file started now, then closed: the stream's position stays in it (the reader leaves
   // after one line, before the first transaction is delivered).
@@ -279,7 +283,7 @@ TEST_CASE("observability: the purge deadline of a closed binlog file counts from
   write_file(dir / "pos.json", checkpoint_text(p0));
   {
     Client w(server().socket, db.name());
-    w.exec("INSERT INTO t SELECT seq, 0 FROM " + seq_from(1, 20000));
+    w.exec("INSERT INTO t SELECT seq, 0 FROM seq_1_to_20000");
   }
   c.exec("FLUSH BINARY LOGS");
   std::this_thread::sleep_for(std::chrono::seconds(2));
