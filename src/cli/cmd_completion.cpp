@@ -17,6 +17,22 @@
 
 namespace dumpr::cli {
 
+// CLI11 writes an IsMember check's members into the type name as "{a,b,c}".
+std::vector<std::string> choices_of(const std::string& type_name) {
+  std::vector<std::string> out;
+  auto open = type_name.find('{');
+  auto close = type_name.find('}', open);
+  if (open == std::string::npos || close == std::string::npos) return out;
+  std::string_view set(type_name.data() + open + 1, close - open - 1);
+  while (!set.empty()) {
+    auto comma = set.find(',');
+    out.emplace_back(set.substr(0, comma));
+    if (comma == std::string_view::npos) break;
+    set.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
 namespace {
 
 // One option as a completion script needs it.
@@ -39,22 +55,6 @@ struct CommandSpec {
   std::vector<OptionSpec> options;
   std::vector<Positional> positionals;
 };
-
-// CLI11 writes an IsMember check's members into the type name as "{a,b,c}".
-std::vector<std::string> choices_of(const std::string& type_name) {
-  std::vector<std::string> out;
-  auto open = type_name.find('{');
-  auto close = type_name.find('}', open);
-  if (open == std::string::npos || close == std::string::npos) return out;
-  std::string_view set(type_name.data() + open + 1, close - open - 1);
-  while (!set.empty()) {
-    auto comma = set.find(',');
-    out.emplace_back(set.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    set.remove_prefix(comma + 1);
-  }
-  return out;
-}
 
 bool is_number_type(const std::string& type_name) {
   if (type_name == "N" || type_name.rfind("N:", 0) == 0) return true;  // --jobs N

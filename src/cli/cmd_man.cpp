@@ -72,22 +72,6 @@ std::string words(const std::vector<std::string>& v) {
   return out;
 }
 
-// CLI11 writes an IsMember check's members into the type name as "TYPE:{a,b,c}".
-std::vector<std::string> choices_of(const std::string& type_name) {
-  std::vector<std::string> out;
-  auto open = type_name.find('{');
-  auto close = type_name.find('}', open);
-  if (open == std::string::npos || close == std::string::npos) return out;
-  std::string_view set(type_name.data() + open + 1, close - open - 1);
-  while (!set.empty()) {
-    auto comma = set.find(',');
-    out.emplace_back(set.substr(0, comma));
-    if (comma == std::string_view::npos) break;
-    set.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 // The argument's name: the type name before any validator's part, lower case; a bare number type
 // is named by the last word of the option's long name (--port: port, --server-id: id).
 std::string argument_name(const CLI::Option& o) {

@@ -87,6 +87,9 @@ Result<std::unique_ptr<Sink>> open_sink(const std::string& output);
 
 // `dumpr completion SHELL` (hidden): a completion script generated from `app`'s options.
 CLI::App* add_completion_command(CLI::App& app, std::string& shell);
+// The members of an option's IsMember check, which CLI11 writes into its type name as "{a,b,c}"
+// (completions and the man page's option lists offer them).
+std::vector<std::string> choices_of(const std::string& type_name);
 int run_completion(CLI::App& app, const std::string& shell);
 
 // `dumpr man-options` (hidden): the man page's option lists (roff) from `app`'s options.

@@ -36,20 +36,4 @@ std::uint64_t RowCounters::bytes() const {
   return n;
 }
 
-const char* op_label(ChangeOp op) {
-  switch (op) {
-    case ChangeOp::insert:
-      return "insert";
-    case ChangeOp::update:
-      return "update";
-    case ChangeOp::erase:
-      return "delete";
-    case ChangeOp::read:
-      return "read";
-    case ChangeOp::truncate:
-      return "truncate";
-  }
-  return "?";
-}
-
 }  // namespace dumpr::metrics

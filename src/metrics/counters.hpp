@@ -48,7 +48,4 @@ class RowCounters {
   TableCounts* last_ = nullptr;
 };
 
-// The name an operation has in labels and summaries (insert, update, delete, read, truncate).
-const char* op_label(ChangeOp op);
-
 }  // namespace dumpr::metrics

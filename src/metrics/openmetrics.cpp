@@ -119,10 +119,10 @@ std::string render_openmetrics(const Figures& f) {
     for (const TableCounts& t : f.rows->tables())
       for (std::size_t i = 0; i < kOps; ++i)
         if (t.rows[i] != 0)
-          w.sample(
-              "_total",
-              {"database", t.database, "table", t.table, "op", op_label(static_cast<ChangeOp>(i))},
-              t.rows[i]);
+          w.sample("_total",
+                   {"database", t.database, "table", t.table, "op",
+                    change_op_name(static_cast<ChangeOp>(i))},
+                   t.rows[i]);
   w.family("dumpr_bytes_written", "counter",
            "Bytes of the records given to the output (as formatted, without line ends), by "
            "database, table and operation, in this run");
@@ -130,10 +130,10 @@ std::string render_openmetrics(const Figures& f) {
     for (const TableCounts& t : f.rows->tables())
       for (std::size_t i = 0; i < kOps; ++i)
         if (t.rows[i] != 0)
-          w.sample(
-              "_total",
-              {"database", t.database, "table", t.table, "op", op_label(static_cast<ChangeOp>(i))},
-              t.bytes[i]);
+          w.sample("_total",
+                   {"database", t.database, "table", t.table, "op",
+                    change_op_name(static_cast<ChangeOp>(i))},
+                   t.bytes[i]);
   if (f.transactions) {
     w.family("dumpr_transactions", "counter", "Transactions written, in this run");
     w.sample("_total", {}, *f.transactions);

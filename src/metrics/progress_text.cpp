@@ -109,7 +109,7 @@ std::string rows_by_op(const std::array<std::uint64_t, kOps>& by_op) {
   for (std::size_t i = 0; i < kOps; ++i) {
     if (by_op[i] == 0) continue;
     if (!parts.empty()) parts += ", ";
-    parts += op_label(static_cast<ChangeOp>(i));
+    parts += change_op_name(static_cast<ChangeOp>(i));
     parts += ' ';
     parts += std::to_string(by_op[i]);
   }
