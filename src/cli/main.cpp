@@ -9,6 +9,23 @@
 #define DUMPR_VERSION "dev"
 #endif
 
+// `dumpr -h db1 tail ...`, as the mariadb client is used, fails CLI11's parse with "arguments
+// were not expected": the options belong to the command. Says so, with the command line as it
+// should be, when an option comes before the first command name.
+static void explain_misplaced_options(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] != '-') return;
+  for (int i = 2; i < argc; ++i) {
+    for (const CLI::App* cmd : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (cmd->get_name() != argv[i]) continue;
+      std::string fixed = std::string("dumpr ") + argv[i];
+      for (int j = 1; j < argc; ++j)
+        if (j != i) fixed += std::string(" ") + argv[j];
+      std::fprintf(stderr, "dumpr: options go after the command: %s\n", fixed.c_str());
+      return;
+    }
+  }
+}
+
 int main(int argc, char** argv) {
   using namespace dumpr::cli;
   install_signal_handlers();
@@ -165,6 +182,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);
+    explain_misplaced_options(app, argc, argv);
     return 2;
   }
 

@@ -65,6 +65,15 @@ TEST_CASE("cli: -h HOST -P PORT -u USER -pSECRET connect as the mariadb client's
   RunResult h = dumpr({"tail", "--help"});
   CHECK(h.exit_code == 0);
   CHECK(h.out == q.out);
+
+  // Options before the command, as the mariadb client is used: exit 2, and the line as it should
+  // be.
+  RunResult before = dumpr({"-h", "127.0.0.1", "tail", "--until-end"});
+  CHECK_MESSAGE(before.exit_code == 2, describe(before));
+  CHECK(before.out.empty());
+  CHECK_MESSAGE(
+      contains(before.err, "options go after the command: dumpr tail -h 127.0.0.1 --until-end"),
+      before.err);
 }
 
 TEST_CASE("cli: dumpr help [COMMAND] prints what --help prints") {
