@@ -119,8 +119,10 @@ void RunMonitor::refresh_server(bool force) {
   backlog_ = std::move(*b);
 }
 
-std::string RunMonitor::status_text(double rows_per_second) {
+std::string RunMonitor::status_text(double rows_per_second, double since) {
   const SinkStats sink = sink_ ? sink_->stats() : SinkStats{};
+  const double mps = metrics::rate(delivered_at_last_line_, sink.delivered_messages, since);
+  delivered_at_last_line_ = sink.delivered_messages;
   if (tail_) {
     const Position& p = tail_->next_position();
     metrics::TailStatus s{.rows = last_.records,
@@ -128,7 +130,8 @@ std::string RunMonitor::status_text(double rows_per_second) {
                           .file = p.file,
                           .position = p.position,
                           .reconnects = tail_->stats().reconnects,
-                          .sink = sink};
+                          .sink = sink,
+                          .sink_messages_per_second = mps};
     if (last_.caught_up)
       s.lag_seconds = 0;
     else if (last_.event_time != 0)
@@ -146,7 +149,8 @@ std::string RunMonitor::status_text(double rows_per_second) {
                           .estimated_rows = lp.estimated_total_rows,
                           .rows_per_second = metrics::rate(0, lp.total_rows, elapsed),
                           .elapsed = elapsed,
-                          .sink = sink};
+                          .sink = sink,
+                          .sink_messages_per_second = mps};
     return "load: " + metrics::load_status(s);
   }
   return {};
@@ -160,7 +164,7 @@ void RunMonitor::show_line(bool final) {
   last_line_ = now;
   rows_at_last_line_ = last_.records;
   refresh_server(false);
-  const std::string text = status_text(rps);
+  const std::string text = status_text(rps, since);
   if (live_) {
     std::fprintf(stderr, "\r\033[Kdumpr %s", text.c_str());
     drawn_ = true;

@@ -63,7 +63,8 @@ class RunMonitor {
   void refresh_server(bool force);
   void show_line(bool final);
   void write_metrics(bool failed);
-  std::string status_text(double rows_per_second);
+  // The progress line; `since`: seconds since the last one (for the sink's message rate).
+  std::string status_text(double rows_per_second, double since);
 
   Command command_;
   ProgressArgs args_;
@@ -86,6 +87,7 @@ class RunMonitor {
   Clock::time_point start_ = Clock::now();
   Clock::time_point last_line_ = start_, last_metrics_ = start_, last_server_{};
   std::uint64_t rows_at_last_line_ = 0;
+  std::uint64_t delivered_at_last_line_ = 0;  // the sink's acknowledged messages, likewise
   bool metrics_failed_ = false;
 };
 

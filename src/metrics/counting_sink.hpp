@@ -31,6 +31,7 @@ class CountingSink final : public Sink {
   }
   void mark(std::uint64_t seq) override { inner_.mark(seq); }
   Status flush(bool durable) override { return inner_.flush(durable); }
+  Status drain() override { return inner_.drain(); }
   std::uint64_t acknowledged() override { return inner_.acknowledged(); }
   bool reader_gone() const override { return inner_.reader_gone(); }
   SinkStats stats() const override { return inner_.stats(); }

@@ -7,14 +7,16 @@ namespace dumpr::metrics {
 
 namespace {
 
-void append_sink(std::string& out, const SinkStats& s) {
+void append_sink(std::string& out, const SinkStats& s, double messages_per_second) {
   if (s.delivered_messages == 0 && s.in_flight_messages == 0 && s.oldest_unacknowledged_s == 0 &&
       s.retries == 0)
     return;
-  char buf[160];
-  std::snprintf(buf, sizeof buf, "; sink: %llu delivered, %llu in flight, ack lag %s",
-                static_cast<unsigned long long>(s.delivered_messages),
+  char buf[200];
+  std::snprintf(buf, sizeof buf,
+                "; sink: %llu delivered, %.0f msg/s, %llu in flight (%llu bytes), ack lag %s",
+                static_cast<unsigned long long>(s.delivered_messages), messages_per_second,
                 static_cast<unsigned long long>(s.in_flight_messages),
+                static_cast<unsigned long long>(s.in_flight_bytes),
                 human_duration(s.oldest_unacknowledged_s).c_str());
   out += buf;
   if (s.retries != 0) out += ", " + std::to_string(s.retries) + " retries";
@@ -71,7 +73,7 @@ std::string tail_status(const TailStatus& s) {
   if (s.lag_seconds) out += ", lag " + human_duration(*s.lag_seconds);
   if (s.bytes_behind) out += ", " + std::to_string(*s.bytes_behind) + " bytes behind";
   out += ", " + std::to_string(s.reconnects) + " reconnects";
-  append_sink(out, s.sink);
+  append_sink(out, s.sink, s.sink_messages_per_second);
   return out;
 }
 
@@ -97,7 +99,7 @@ std::string load_status(const LoadStatus& s) {
   out += buf;
   if (auto eta = eta_seconds(s.rows, s.estimated_rows, s.rows_per_second))
     out += ", ETA " + human_duration(*eta);
-  append_sink(out, s.sink);
+  append_sink(out, s.sink, s.sink_messages_per_second);
   return out;
 }
 

@@ -13,6 +13,18 @@ Result<RunEnd> load_to_end(TableStream& stream, Format& format, Sink& sink, cons
   auto stopping = [&] { return opts.stop_requested && opts.stop_requested(); };
   // What is still buffered stays unwritten after a failure: the reader may be what is stuck, and
   // without a checkpoint the output is incomplete anyway.
+  // While the sink waits (a slow reader, a broker's acknowledgements), the figures go on.
+  sink.on_progress([&]() -> Status {
+    if (opts.on_progress) {
+      figures.records = out.records();
+      opts.on_progress(figures);
+    }
+    return {};
+  });
+  struct Unhook {
+    Sink& sink;
+    ~Unhook() { sink.on_progress(nullptr); }  // before `out` and `figures` go
+  } unhook{sink};
   auto output_failed = [&](Status s) -> Result<RunEnd> {
     if (sink.reader_gone()) return RunEnd::reader_gone;
     if (stopping()) return RunEnd::stopped;

@@ -13,9 +13,11 @@ Result<RunEnd> tail_to_end(BinlogStream& stream, Format& format, Sink& sink, con
                            RunProgress& figures) {
   delivery::Delivery out(format, sink, opts.checkpoint);
   auto stopping = [&] { return opts.stop_requested && opts.stop_requested(); };
-  // A slow reader: the checkpoint follows what it takes, chunk by chunk, not only whole buffers.
+  // A slow reader: the checkpoint follows what it takes, chunk by chunk, not only whole buffers;
+  // and the progress figures go on (a sink waiting for a broker is when its figures matter).
   std::optional<Error> progress_error;
   sink.on_progress([&]() -> Status {
+    if (opts.on_progress) opts.on_progress(figures);
     if (!out.due(0)) return {};
     if (Status s = out.advance(); !s) {
       progress_error = s.error();

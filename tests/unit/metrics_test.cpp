@@ -357,8 +357,10 @@ TEST_CASE("metrics: rate, ETA, percent and the texts of progress lines") {
                                         .reconnects = 1});
   CHECK(tail ==
         "mariadb-bin.000002:1234, 1200 rows, 350 rows/s, lag 2s, 4096 bytes behind, 1 reconnects");
-  CHECK(tail_status({.sink = {.delivered_messages = 5, .in_flight_messages = 2}})
-            .find("; sink: 5 delivered, 2 in flight") != std::string::npos);
+  CHECK(tail_status(
+            {.sink = {.delivered_messages = 5, .in_flight_messages = 2, .in_flight_bytes = 90},
+             .sink_messages_per_second = 2.5})
+            .ends_with("; sink: 5 delivered, 2 msg/s, 2 in flight (90 bytes), ack lag 0s"));
   const std::string load = load_status({.table_index = 1,
                                         .table_count = 5,
                                         .table = "orders",
