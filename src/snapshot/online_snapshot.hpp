@@ -33,6 +33,7 @@
 #include "dumpr/position.hpp"
 #include "load/load_table.hpp"
 #include "mysql/connection.hpp"
+#include "row/column.hpp"
 #include "row/json_out.hpp"
 #include "row/tuple_builder.hpp"
 #include "select/table_filter.hpp"
@@ -40,13 +41,17 @@
 
 namespace dumpr::snapshot {
 
-// One key column and how its values are compared.
+// One key column and how its values are compared: here (key_compare.hpp) by its kind, or by the
+// server (text in its collation; MariaDB's UUID, INET4, INET6 in their own order).
 struct KeyPart {
   std::string name;
+  row::Kind kind = row::Kind::signed_int;
   bool is_unsigned = false;
-  bool text = false;      // compared by the server, in `collation`
+  bool server = false;    // compared by the server
+  bool text = false;      // server: text, in `collation`
   std::string charset;    // text: the column's character set
   std::string collation;  // text: the column's collation
+  std::string type;       // the column's SQL type ("binary(16)", "uuid"): messages, CASTs
 };
 
 struct TableProgress {
@@ -61,7 +66,7 @@ struct TableProgress {
   bool described = false;
   load::LoadTable desc;
   std::vector<KeyPart> key;
-  bool server_compare = false;  // a text key part: the server compares
+  bool server_compare = false;  // a key part the server compares (KeyPart::server)
   std::string order_by;         // " ORDER BY k1, k2"
 };
 
@@ -149,7 +154,9 @@ class OnlineSnapshot {
   bool bound_read_now_ = false;  // the pending chunk read its table's bound
   row::TupleBuilder builder_;
   row::JsonOut scratch_;
-  std::vector<std::string_view> id_elements_, key_elements_;  // forwards(): reused
+  // forwards(): reused
+  std::vector<std::string_view> id_elements_, key_elements_, last_elements_;
+  std::vector<int> server_order_;  // the server's comparisons: per key part, bound then last
   std::chrono::steady_clock::time_point next_load_check_{};
   bool paused_ = false;  // waiting for the server's load to drop (said once)
 };
