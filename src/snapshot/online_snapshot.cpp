@@ -93,6 +93,8 @@ Result<std::unique_ptr<OnlineSnapshot>> OnlineSnapshot::open(
       if (!e["bound"].get(k)) t.bound = simdjson::minify(k);
       std::uint64_t rows = 0;
       if (!e["rows"].get_uint64().get(rows)) t.rows = rows;
+      bool truncate = false;
+      if (!e["truncate"].get_bool().get(truncate)) t.truncate_first = truncate;
       s->tables_.push_back(std::move(t));
     }
   }
@@ -103,12 +105,14 @@ Result<std::unique_ptr<OnlineSnapshot>> OnlineSnapshot::open(
       TableProgress t;
       t.db = db;
       t.table = table;
+      t.truncate_first = restart;
       s->tables_.push_back(std::move(t));
     } else if (restart) {
       it->done = false;
       it->last.clear();
       it->bound.clear();
       it->rows = 0;
+      it->truncate_first = true;
     } else if (it->done) {
       s->warn("--snapshot " + db + "." + table + ": its snapshot is complete already (" +
               std::to_string(it->rows) +
@@ -577,6 +581,7 @@ Status OnlineSnapshot::finish_chunk() {
     DUMPR_TRY(conn_.exec("COMMIT"));
   }
   t.rows += emitted_;
+  t.truncate_first = false;  // written before this chunk's rows
   if (t.bound == "null" || emitted_ < limit_) {
     t.done = true;  // fewer rows than asked: the range up to the bound is read
     t.last = t.bound;
@@ -669,6 +674,10 @@ const std::string& OnlineSnapshot::progress_json() {
     }
     w.Key("rows");
     w.Uint64(t.rows);
+    if (t.truncate_first) {
+      w.Key("truncate");
+      w.Bool(true);
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -16,6 +16,8 @@
 //   - At P the chunk's rows are emitted as one transaction of op read rows, then the commit
 //     whose position carries last = the chunk's end (or done): a kill -9 repeats this chunk at
 //     most.
+//   - A table restarted by --on-purged=resnapshot: its first chunk's transaction starts with a
+//     truncate record (the consumer's rows from before the purged gap go; see truncate_first).
 //   - An UPDATE that moves a row is a delete of the old key (always forwarded) and an insert of
 //     the new one (forwarded when the new key is copied or above the bound).
 #pragma once
@@ -61,6 +63,10 @@ struct TableProgress {
   std::string last;   // the last key emitted (its id JSON); empty: no chunk yet
   std::string bound;  // the largest key when the snapshot started (id JSON); empty: not read yet
   std::uint64_t rows = 0;  // rows emitted so far
+  // --on-purged=resnapshot: the table's first chunk is preceded by a truncate record, so that a
+  // consumer drops the rows it kept from before the gap (those deleted in it stayed). Saved as
+  // "truncate": true until that chunk is out (a kill -9 before it writes the truncate again).
+  bool truncate_first = false;
 
   // This run's.
   bool described = false;
@@ -98,6 +104,8 @@ class OnlineSnapshot {
   // The binlog position the pending chunk was read at.
   const Position& pending_position() const { return pending_pos_; }
   TableProgress& pending_table() { return *pending_; }
+  // Whether the pending chunk has a row still to give out.
+  bool pending_rows() const { return ahead_ != nullptr; }
   std::uint32_t pending_time() const { return pending_time_; }
   // The pending chunk's next row, built as the dumpr format's head `["upsert",table,id,row,`
   // (tail/pending_record's head); false when its rows are all out. `last`: it is the chunk's last.

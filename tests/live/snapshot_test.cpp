@@ -4,8 +4,10 @@
 // reads at the end, every value. Chunks of one row, of several, of all rows; an empty table;
 // composite and case-insensitive string keys; a writer moving keys across chunk bounds while the
 // snapshot runs; kill -9 between chunks and a resume; the refusals (no key, a key type the
-// snapshot cannot order, a table not captured, a table done already). DUMPR_LONG=1 runs the
-// writer case longer. Seeded: the seed is printed (DUMPR_DIFF_SEED to replay).
+// snapshot cannot order, a table not captured, a table done already); keys of dates, DECIMAL,
+// binary strings, UUID, TIME and YEAR mixed with text, with a writer at the chunk bounds;
+// --on-purged=resnapshot's truncates. DUMPR_LONG=1 runs the writer cases longer. Seeded: the seed
+// is printed (DUMPR_DIFF_SEED to replay).
 #include <csignal>
 
 #include "live/replay_support.hpp"
@@ -109,6 +111,20 @@ std::string checkpoint_last_text(const std::string& path, const std::string& tab
   const std::size_t end = text.find('"', p + at.size());
   if (end == std::string::npos) return "";
   return text.substr(p + at.size(), end - p - at.size());
+}
+
+// Every binlog file but a new one purged (MariaDB keeps a file until its binlog checkpoint is
+// written: the purge is tried again until the old files are gone).
+void purge_all_binlogs(DiffSandbox& sbx) {
+  Client root(sbx.socket());
+  root.exec("FLUSH BINARY LOGS");
+  const std::string now = root.scalar("SHOW MASTER STATUS");
+  for (int tries = 0; tries < 75; ++tries) {
+    root.exec("PURGE BINARY LOGS TO '" + now + "'");
+    if (root.query("SHOW BINARY LOGS").size() == 1) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  FAIL("the binlog files before " << now << " could not be purged");
 }
 
 Client fresh_db(DiffSandbox& sbx, const std::string& db) {
@@ -599,6 +615,125 @@ TEST_CASE("snapshot: --on-purged=resnapshot starts from now with every captured 
   replay_into(got, split_tuples(r.out));
   const State want = final_state(sbx.socket(), db);
   CHECK_MESSAGE(got == want, diff_states(want, got));
+}
+
+TEST_CASE(
+    "snapshot: --on-purged=resnapshot empties each table before its snapshot: a replay drops the "
+    "rows deleted in the purged gap") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_gap";
+  const std::uint64_t seed = test_seed("snapshot gap");
+  Rng rng(seed);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 40);
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  // The consumer's copy: the tables' rows and the stream up to the checkpoint.
+  RunResult first = run_dumpr("tail", sbx.socket(), db,
+                              {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot",
+                               all_tables(), "--snapshot-chunk-rows", "7"});
+  REQUIRE_MESSAGE(first.exit_code == 0, "first tail: " << dumpr_live::describe(first));
+  // The gap, in binlog files purged before the consumer comes back: deletes (whose rows the
+  // consumer keeps unless told), changes and inserts.
+  c.exec(fmt("DELETE FROM s_int WHERE id %% 2 = %d", static_cast<int>(uni(rng, 0, 1))));
+  c.exec(fmt("DELETE FROM s_comp WHERE a = %d", static_cast<int>(uni(rng, 0, 6))));
+  c.exec("DELETE FROM s_str ORDER BY k LIMIT 5");
+  c.exec("UPDATE s_int SET v = 'gap' WHERE id % 3 = 0");
+  c.exec("INSERT INTO s_empty VALUES (1, 1), (2, 2)");
+  purge_all_binlogs(sbx);
+  const std::string saved = dumpr_live::read_file(cp);
+  RunResult stop = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  CHECK_MESSAGE(stop.exit_code == 7, dumpr_live::describe(stop));
+  CHECK(dumpr_live::read_file(cp) == saved);
+  RunResult r = run_dumpr("tail", sbx.socket(), db,
+                          {"--from", cp, "--checkpoint", cp, "--until-end",
+                           "--on-purged=resnapshot", "--snapshot-chunk-rows", "7"});
+  REQUIRE_MESSAGE(r.exit_code == 0, "resnapshot tail: " << dumpr_live::describe(r));
+  CHECK(r.err.find("--on-purged=resnapshot") != std::string::npos);
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(first.out));
+  const std::vector<RawTuple> again = split_tuples(r.out);
+  replay_into(got, again);
+  const State want = final_state(sbx.socket(), db);
+  CHECK_MESSAGE(got == want, "seed " << seed << diff_states(want, got));
+  // Each table: one truncate, before its first snapshot row (an empty table's too).
+  for (const char* t : kSnapTables) {
+    CAPTURE(t);
+    std::size_t truncates = 0, at = again.size(), first_read = again.size();
+    for (std::size_t i = 0; i < again.size(); ++i) {
+      if (again[i].table != t) continue;
+      if (again[i].op == "truncate") {
+        ++truncates;
+        at = i;
+        CHECK(again[i].metadata == "null");  // a snapshot record, as the rows it precedes
+      } else if (again[i].metadata == "null" && first_read == again.size()) {
+        first_read = i;
+      }
+    }
+    CHECK(truncates == 1);
+    CHECK(at < again.size());
+    if (first_read < again.size()) CHECK(at < first_read);
+  }
+  // Written once: the checkpoint keeps no pending truncate.
+  CHECK(dumpr_live::read_file(cp).find("\"truncate\"") == std::string::npos);
+}
+
+TEST_CASE(
+    "snapshot: --on-purged=resnapshot stopped in its first table: the other tables' truncates "
+    "come in the next run, from the checkpoint") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_gap_kill";
+  Rng rng(11);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 20);
+  c.exec("SET SESSION max_recursive_iterations = 100000");
+  c.exec(
+      "INSERT INTO s_int WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM q WHERE "
+      "n < 4000) SELECT n * 3 + 1000, 'big', n FROM q");
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  RunResult first =
+      run_dumpr("tail", sbx.socket(), db,
+                {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot", all_tables()});
+  REQUIRE_MESSAGE(first.exit_code == 0, "first tail: " << dumpr_live::describe(first));
+  c.exec("DELETE FROM s_int WHERE id % 5 = 0");
+  c.exec("DELETE FROM s_str ORDER BY k DESC LIMIT 3");
+  purge_all_binlogs(sbx);
+  // Stopped (SIGTERM: its checkpoint is written) inside s_int's snapshot, the other tables'
+  // truncates still to come; then the rest, from its checkpoint.
+  std::vector<std::string> args = {DUMPR_BINARY, "tail"};
+  for (auto& a : dumpr_conn(sbx.socket(), db)) args.push_back(a);
+  args.insert(args.end(), {"--from", cp, "--checkpoint", cp, "--until-end",
+                           "--on-purged=resnapshot", "--snapshot-chunk-rows", "20"});
+  const std::string out = dir / "out", err = dir / "err";
+  dumpr_live::write_file(out, "");
+  {
+    FileProcess p(args, out, err);
+    for (int waited = 0; waited < 5000 && !p.done(); ++waited) {
+      if (checkpoint_last(cp, "s_int") > 3000) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    REQUIRE_MESSAGE(!p.done(), "the snapshot ended before it could be stopped");
+    p.kill(SIGTERM);
+    p.wait();
+  }
+  const std::string mid = dumpr_live::read_file(cp);
+  CHECK_MESSAGE(mid.find("\"truncate\":true") != std::string::npos, mid);
+  RunResult rest =
+      run_dumpr("tail", sbx.socket(), db,
+                {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot-chunk-rows", "20"});
+  REQUIRE_MESSAGE(rest.exit_code == 0, "rest: " << dumpr_live::describe(rest));
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(first.out));
+  replay_into(got, split_tuples(dumpr_live::read_file(out), /*allow_cut=*/true));
+  replay_into(got, split_tuples(rest.out));
+  const State want = final_state(sbx.socket(), db);
+  CHECK_MESSAGE(got == want, diff_states(want, got));
+  CHECK(dumpr_live::read_file(cp).find("\"truncate\"") == std::string::npos);
 }
 
 TEST_CASE("snapshot: refused on MySQL, naming why, the checkpoint untouched") {
