@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <ctime>
 #include <map>
 
@@ -34,6 +35,24 @@ std::string hex(std::string_view bytes) {
     s += d[c & 15];
   }
   return s;
+}
+
+// Compares two key elements of a part dumpr compares itself (not KeyPart::server): <0, 0, >0.
+int compare_element(const KeyPart& k, std::string_view a, std::string_view b) {
+  switch (k.kind) {
+    case row::Kind::decimal:
+      return compare_decimals(a, b);
+    case row::Kind::date:
+    case row::Kind::datetime:
+    case row::Kind::timestamp:
+      return compare_fixed_texts(a, b);
+    case row::Kind::time:
+      return compare_times(a, b);
+    case row::Kind::binary:
+      return compare_base64(a, b);
+    default:
+      return compare_integers(a, b, k.is_unsigned);
+  }
 }
 
 }  // namespace
@@ -74,6 +93,8 @@ Result<std::unique_ptr<OnlineSnapshot>> OnlineSnapshot::open(
       if (!e["bound"].get(k)) t.bound = simdjson::minify(k);
       std::uint64_t rows = 0;
       if (!e["rows"].get_uint64().get(rows)) t.rows = rows;
+      bool truncate = false;
+      if (!e["truncate"].get_bool().get(truncate)) t.truncate_first = truncate;
       s->tables_.push_back(std::move(t));
     }
   }
@@ -84,12 +105,14 @@ Result<std::unique_ptr<OnlineSnapshot>> OnlineSnapshot::open(
       TableProgress t;
       t.db = db;
       t.table = table;
+      t.truncate_first = restart;
       s->tables_.push_back(std::move(t));
     } else if (restart) {
       it->done = false;
       it->last.clear();
       it->bound.clear();
       it->rows = 0;
+      it->truncate_first = true;
     } else if (it->done) {
       s->warn("--snapshot " + db + "." + table + ": its snapshot is complete already (" +
               std::to_string(it->rows) +
@@ -186,7 +209,8 @@ Status OnlineSnapshot::describe(TableProgress& t) {
         "could miss or repeat rows. Name such a key with --id " +
         t.table + "=COL[,COL...], or read the table with `dumpr load`");
   auto cols = conn_.query(
-      "SELECT COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME FROM information_schema.COLUMNS" +
+      "SELECT COLUMN_NAME, CHARACTER_SET_NAME, COLLATION_NAME, COLUMN_TYPE FROM "
+      "information_schema.COLUMNS" +
       where);
   if (!cols) return cols.take_error();
   t.key.clear();
@@ -202,23 +226,49 @@ Status OnlineSnapshot::describe(TableProgress& t) {
                     "be compared: leave the key columns as they are");
     KeyPart k;
     k.name = c.name;
-    if (c.kind == row::Kind::signed_int || c.kind == row::Kind::unsigned_int) {
-      k.is_unsigned = c.kind == row::Kind::unsigned_int;
-    } else if (c.kind == row::Kind::text) {
-      k.text = true;
-      for (auto& r : cols->rows)
-        if (r[0].value_or("") == c.name) {
-          k.charset = r[1].value_or("");
-          k.collation = r[2].value_or("");
-        }
-      if (k.charset.empty() || k.collation.empty())
-        return refuse("cannot find the character set of key column " + c.name);
-      t.server_compare = true;
-    } else {
-      return refuse("its key column " + c.name + " is of type " + row::kind_name(c.kind) +
-                    "; tail --snapshot follows the order of integer and text (CHAR, VARCHAR, "
-                    "TEXT) keys only. Read the table with `dumpr load` instead");
+    k.kind = c.kind;
+    for (auto& r : cols->rows)
+      if (r[0].value_or("") == c.name) {
+        k.charset = r[1].value_or("");
+        k.collation = r[2].value_or("");
+        k.type = r[3].value_or("");
+      }
+    if (k.type.empty()) k.type = row::kind_name(c.kind);
+    switch (c.kind) {
+      case row::Kind::signed_int:
+      case row::Kind::unsigned_int:
+      case row::Kind::year:
+        k.is_unsigned = c.kind != row::Kind::signed_int;
+        break;
+      case row::Kind::date:
+      case row::Kind::datetime:
+      case row::Kind::timestamp:
+        if (cfg_.values.zero_dates_as_null)
+          return refuse("its key column " + c.name + " is " + k.type +
+                        ", and --zero-dates-as-null writes its zero dates as null, which cannot "
+                        "be ordered: leave that option out for this table");
+        break;
+      case row::Kind::decimal:
+      case row::Kind::time:
+      case row::Kind::binary:
+        break;
+      case row::Kind::text:
+        if (k.charset.empty() || k.collation.empty())
+          return refuse("cannot find the character set of key column " + c.name);
+        k.server = k.text = true;
+        break;
+      case row::Kind::server_text:
+        k.server = true;
+        break;
+      default:
+        return refuse("its key column " + c.name + " is of type " + k.type +
+                      ", whose order tail --snapshot cannot follow exactly. Key types it reads: "
+                      "integers, DECIMAL, DATE, DATETIME, TIMESTAMP, TIME, YEAR, text (CHAR, "
+                      "VARCHAR, TEXT), BINARY and VARBINARY, and MariaDB's UUID, INET4 and INET6. "
+                      "Name another unique key of such columns with --id " +
+                      t.table + "=COL[,COL...], or read the table with `dumpr load`");
     }
+    t.server_compare = t.server_compare || k.server;
     t.order_by += (n ? ", " : "") + mysql::quote_ident(c.name);
     t.key.push_back(std::move(k));
   }
@@ -241,12 +291,34 @@ Status OnlineSnapshot::describe(TableProgress& t) {
 }
 
 // A key element (JSON text from the row core) as an SQL expression of the column's type and
-// collation.
+// collation, which the server compares with the column in the column's order.
 std::string OnlineSnapshot::literal(const KeyPart& k, std::string_view element) const {
-  if (!k.text) return std::string(unquote(element));
   std::string bytes;
-  row::unescape_json_body(unquote(element), bytes);
-  return "CONVERT(_utf8mb4 X'" + hex(bytes) + "' USING " + k.charset + ") COLLATE " + k.collation;
+  switch (k.kind) {
+    case row::Kind::text:
+      row::unescape_json_body(unquote(element), bytes);
+      return "CONVERT(_utf8mb4 X'" + hex(bytes) + "' USING " + k.charset + ") COLLATE " +
+             k.collation;
+    case row::Kind::binary:
+      decode_base64(element, bytes);
+      return "X'" + hex(bytes) + "'";
+    case row::Kind::server_text:
+      // CAST from a string in the type's text form: UUID, INET4 or INET6.
+      row::unescape_json_body(unquote(element), bytes);
+      return "CAST(" + mysql::quote_string(conn_.get(), bytes) + " AS " + k.type + ")";
+    case row::Kind::date:
+    case row::Kind::datetime:
+    case row::Kind::timestamp:
+    case row::Kind::time: {
+      // As the server's literal: a space for the "T", no "Z" (the session's time zone is UTC).
+      std::string s(unquote(element));
+      if (!s.empty() && s.back() == 'Z') s.pop_back();
+      if (auto tpos = s.find('T'); tpos != std::string::npos) s[tpos] = ' ';
+      return "'" + s + "'";
+    }
+    default:  // integers, DECIMAL: the number itself
+      return std::string(unquote(element));
+  }
 }
 
 // `key > id` over the key columns, written out so the server can use the key's index:
@@ -278,38 +350,54 @@ Result<bool> OnlineSnapshot::forwards(TableProgress& t, std::string_view id) {
   if (t.done) return true;
   if (t.bound.empty()) return false;   // nothing copied; every surviving row will be
   if (t.bound == "null") return true;  // empty at the start: every row is born after it
-  if (!t.server_compare) {
-    // Integers: compared here, with no allocation (the element lists are reused).
-    std::vector<std::string_view>&a = id_elements_, &x = key_elements_;
-    split_id(id, a);
-    split_id(t.bound, x);
-    auto cmp = [&](const std::vector<std::string_view>& y) {
-      for (std::size_t i = 0; i < t.key.size() && i < a.size() && i < y.size(); ++i)
-        if (int c = compare_integers(a[i], y[i], t.key[i].is_unsigned); c != 0) return c;
-      return 0;
-    };
-    if (cmp(x) > 0) return true;
-    if (t.last.empty()) return false;
-    split_id(t.last, x);
-    return cmp(x) <= 0;
+  // The element lists are reused: no allocation for keys compared here.
+  std::vector<std::string_view>&a = id_elements_, &x = key_elements_, &y = last_elements_;
+  split_id(id, a);
+  split_id(t.bound, x);
+  if (!t.last.empty()) split_id(t.last, y);
+  const std::size_t n = std::min({t.key.size(), a.size(), x.size()});
+  if (t.server_compare) {
+    // Text, UUID, INET: the server compares, in the key's collations (case, accents, PAD
+    // SPACE) and types; one query answers for the bound and the last key.
+    std::string sql = "SELECT ";
+    bool first = true;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!t.key[i].server) continue;
+      const std::string me = literal(t.key[i], a[i]);
+      for (const std::vector<std::string_view>* other : {&x, &y}) {
+        if (other == &y && t.last.empty()) continue;
+        const std::string them = i < other->size() ? literal(t.key[i], (*other)[i]) : me;
+        sql += (first ? "(" : ", (") + me + " > " + them + ") - (" + me + " < " + them + ")";
+        first = false;
+      }
+    }
+    auto r = conn_.query(sql);
+    if (!r) return r.take_error();
+    if (r->rows.empty()) return make_error(ErrorKind::internal, "no answer to " + sql);
+    server_order_.clear();
+    for (const auto& cell : r->rows[0])
+      server_order_.push_back(std::atoi(cell.value_or("0").c_str()));
   }
-  // Text keys: the server compares, in the key's collations (case, accents, PAD SPACE).
-  auto tuple = [&](std::string_view v) {
-    std::vector<std::string_view> el;
-    split_id(v, el);
-    std::string s = "(";
-    for (std::size_t i = 0; i < t.key.size() && i < el.size(); ++i)
-      s += (i ? ", " : "") + literal(t.key[i], el[i]);
-    return s + ")";
+  // <0, 0, >0: the id against the bound (`which` 0) or the last key (1).
+  auto cmp = [&](const std::vector<std::string_view>& other, int which) {
+    std::size_t answer = 0;  // the server's answers, in the order asked
+    for (std::size_t i = 0; i < n && i < other.size(); ++i) {
+      const KeyPart& k = t.key[i];
+      int c = 0;
+      if (k.server) {
+        const std::size_t per = t.last.empty() ? 1 : 2;
+        c = server_order_[answer * per + static_cast<std::size_t>(which)];
+        ++answer;
+      } else {
+        c = compare_element(k, a[i], other[i]);
+      }
+      if (c != 0) return c;
+    }
+    return 0;
   };
-  const std::string me = tuple(id);
-  std::string sql = "SELECT " + me + " > " + tuple(t.bound);
-  if (!t.last.empty()) sql += ", " + me + " <= " + tuple(t.last);
-  auto r = conn_.query(sql);
-  if (!r) return r.take_error();
-  if (r->rows.empty()) return make_error(ErrorKind::internal, "no answer to " + sql);
-  if (r->rows[0][0].value_or("0") == "1") return true;
-  return !t.last.empty() && r->rows[0][1].value_or("0") == "1";
+  if (cmp(x, 0) > 0) return true;
+  if (t.last.empty()) return false;
+  return cmp(y, 1) <= 0;
 }
 
 // --snapshot-max-load N: whether the server runs more than N threads now (checked at most once
@@ -493,6 +581,7 @@ Status OnlineSnapshot::finish_chunk() {
     DUMPR_TRY(conn_.exec("COMMIT"));
   }
   t.rows += emitted_;
+  t.truncate_first = false;  // written before this chunk's rows
   if (t.bound == "null" || emitted_ < limit_) {
     t.done = true;  // fewer rows than asked: the range up to the bound is read
     t.last = t.bound;
@@ -585,6 +674,10 @@ const std::string& OnlineSnapshot::progress_json() {
     }
     w.Key("rows");
     w.Uint64(t.rows);
+    if (t.truncate_first) {
+      w.Key("truncate");
+      w.Bool(true);
+    }
     w.EndObject();
   }
   w.EndArray();

@@ -16,6 +16,8 @@
 //   - At P the chunk's rows are emitted as one transaction of op read rows, then the commit
 //     whose position carries last = the chunk's end (or done): a kill -9 repeats this chunk at
 //     most.
+//   - A table restarted by --on-purged=resnapshot: its first chunk's transaction starts with a
+//     truncate record (the consumer's rows from before the purged gap go; see truncate_first).
 //   - An UPDATE that moves a row is a delete of the old key (always forwarded) and an insert of
 //     the new one (forwarded when the new key is copied or above the bound).
 #pragma once
@@ -33,6 +35,7 @@
 #include "dumpr/position.hpp"
 #include "load/load_table.hpp"
 #include "mysql/connection.hpp"
+#include "row/column.hpp"
 #include "row/json_out.hpp"
 #include "row/tuple_builder.hpp"
 #include "select/table_filter.hpp"
@@ -40,13 +43,17 @@
 
 namespace dumpr::snapshot {
 
-// One key column and how its values are compared.
+// One key column and how its values are compared: here (key_compare.hpp) by its kind, or by the
+// server (text in its collation; MariaDB's UUID, INET4, INET6 in their own order).
 struct KeyPart {
   std::string name;
+  row::Kind kind = row::Kind::signed_int;
   bool is_unsigned = false;
-  bool text = false;      // compared by the server, in `collation`
+  bool server = false;    // compared by the server
+  bool text = false;      // server: text, in `collation`
   std::string charset;    // text: the column's character set
   std::string collation;  // text: the column's collation
+  std::string type;       // the column's SQL type ("binary(16)", "uuid"): messages, CASTs
 };
 
 struct TableProgress {
@@ -56,12 +63,16 @@ struct TableProgress {
   std::string last;   // the last key emitted (its id JSON); empty: no chunk yet
   std::string bound;  // the largest key when the snapshot started (id JSON); empty: not read yet
   std::uint64_t rows = 0;  // rows emitted so far
+  // --on-purged=resnapshot: the table's first chunk is preceded by a truncate record, so that a
+  // consumer drops the rows it kept from before the gap (those deleted in it stayed). Saved as
+  // "truncate": true until that chunk is out (a kill -9 before it writes the truncate again).
+  bool truncate_first = false;
 
   // This run's.
   bool described = false;
   load::LoadTable desc;
   std::vector<KeyPart> key;
-  bool server_compare = false;  // a text key part: the server compares
+  bool server_compare = false;  // a key part the server compares (KeyPart::server)
   std::string order_by;         // " ORDER BY k1, k2"
 };
 
@@ -93,6 +104,8 @@ class OnlineSnapshot {
   // The binlog position the pending chunk was read at.
   const Position& pending_position() const { return pending_pos_; }
   TableProgress& pending_table() { return *pending_; }
+  // Whether the pending chunk has a row still to give out.
+  bool pending_rows() const { return ahead_ != nullptr; }
   std::uint32_t pending_time() const { return pending_time_; }
   // The pending chunk's next row, built as the dumpr format's head `["upsert",table,id,row,`
   // (tail/pending_record's head); false when its rows are all out. `last`: it is the chunk's last.
@@ -149,7 +162,9 @@ class OnlineSnapshot {
   bool bound_read_now_ = false;  // the pending chunk read its table's bound
   row::TupleBuilder builder_;
   row::JsonOut scratch_;
-  std::vector<std::string_view> id_elements_, key_elements_;  // forwards(): reused
+  // forwards(): reused
+  std::vector<std::string_view> id_elements_, key_elements_, last_elements_;
+  std::vector<int> server_order_;  // the server's comparisons: per key part, bound then last
   std::chrono::steady_clock::time_point next_load_check_{};
   bool paused_ = false;  // waiting for the server's load to drop (said once)
 };

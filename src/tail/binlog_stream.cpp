@@ -164,6 +164,7 @@ struct BinlogStream::Impl final : tail::SourceListener {
   Result<bool> forwards(row::TupleBuilder& b, std::string_view id);
   Status snapshot_step(bool& emitted);
   Status emit_chunk_row();
+  void emit_chunk_truncate(const snapshot::TableProgress& t);
   void emit(row::TupleBuilder& b, ChangeOp op, std::string_view id_override,
             std::string_view moved_from = {}, row::TupleBuilder* old = nullptr);
   void emit_truncate(const std::string& db, const std::string& table, bool dropped,
@@ -471,17 +472,11 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, ChangeOp op, std::string_vie
   hold(*r);
 }
 
-void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string& table,
-                                       bool dropped, std::uint64_t event_start) {
-  if (txn.skip_replayed()) return;  // given out before a reconnect
-  PendingRecord& r = scratch_rec;
-  r.op = ChangeOp::truncate;
-  r.snapshot = false;
-  r.table = &intern(table);
-  r.db = &intern(db);
+// A truncate record's head: `["truncate",table,null,null,`.
+static void truncate_head(PendingRecord& r, std::string_view tuple_name) {
   r.head.clear();
   r.head.put(std::string_view("[\"truncate\","));
-  r.head.put_string(schema.filter().tuple_name(db, table));
+  r.head.put_string(tuple_name);
   r.head.put(',');
   r.spans.id_begin = r.head.size();
   r.head.put_null();
@@ -491,6 +486,17 @@ void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string&
   r.head.put_null();
   r.spans.row_end = r.head.size();
   r.head.put(',');
+}
+
+void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string& table,
+                                       bool dropped, std::uint64_t event_start) {
+  if (txn.skip_replayed()) return;  // given out before a reconnect
+  PendingRecord& r = scratch_rec;
+  r.op = ChangeOp::truncate;
+  r.snapshot = false;
+  r.table = &intern(table);
+  r.db = &intern(db);
+  truncate_head(r, schema.filter().tuple_name(db, table));
   r.before.clear();
   r.moved_from.clear();
   r.partial = false;
@@ -767,7 +773,34 @@ Status BinlogStream::Impl::snapshot_step(bool& emitted) {
   chunk_file = &intern(txn.committed().file);
   emitting_chunk = true;
   emitted = true;
+  if (t.truncate_first) emit_chunk_truncate(t);
   return emit_chunk_row();
+}
+
+// --on-purged=resnapshot: the table's first chunk begins with a truncate record (a snapshot
+// record, at the chunk's position), so that a consumer drops what it kept from before the gap.
+void BinlogStream::Impl::emit_chunk_truncate(const snapshot::TableProgress& t) {
+  Out& o = push(TailEvent::Kind::row);
+  PendingRecord& r = o.rec;
+  r.op = ChangeOp::truncate;
+  r.snapshot = true;
+  r.table = chunk_table;
+  r.db = chunk_db;
+  truncate_head(r, schema.filter().tuple_name(t.db, t.table));
+  r.partial = r.dropped = false;
+  r.before.clear();
+  r.moved_from.clear();
+  r.event_file = nullptr;
+  r.event_pos = 0;
+  r.row_in_event = 0;
+  r.time = snap->pending_time();
+  r.server_id = txn.committed().server_id;
+  r.transactional = true;
+  o.next_file = chunk_file;
+  o.next_pos = txn.committed().position;
+  o.gtid = &no_gtid;
+  o.txn_pos = txn.committed().position;
+  o.last = !snap->pending_rows();
 }
 
 // One row of the chunk (a step each, as rows events go), then its commit: the same position,

@@ -4,8 +4,10 @@
 // reads at the end, every value. Chunks of one row, of several, of all rows; an empty table;
 // composite and case-insensitive string keys; a writer moving keys across chunk bounds while the
 // snapshot runs; kill -9 between chunks and a resume; the refusals (no key, a key type the
-// snapshot cannot order, a table not captured, a table done already). DUMPR_LONG=1 runs the
-// writer case longer. Seeded: the seed is printed (DUMPR_DIFF_SEED to replay).
+// snapshot cannot order, a table not captured, a table done already); keys of dates, DECIMAL,
+// binary strings, UUID, TIME and YEAR mixed with text, with a writer at the chunk bounds;
+// --on-purged=resnapshot's truncates. DUMPR_LONG=1 runs the writer cases longer. Seeded: the seed
+// is printed (DUMPR_DIFF_SEED to replay).
 #include <csignal>
 
 #include "live/replay_support.hpp"
@@ -17,7 +19,7 @@ using namespace dumpr_replay;
 const char* const kSnapTables[] = {"s_int", "s_comp", "s_str", "s_empty"};
 
 void make_tables(Client& c, Rng& r, int rows) {
-  c.exec("DROP TABLE IF EXISTS s_int, s_comp, s_str, s_empty, s_nokey, s_dtkey");
+  c.exec("DROP TABLE IF EXISTS s_int, s_comp, s_str, s_empty, s_nokey, s_fkey");
   c.exec("CREATE TABLE s_int (id INT NOT NULL PRIMARY KEY, v VARCHAR(30), n BIGINT UNSIGNED)");
   // Composite: an integer, then a case-insensitive string ('a' < 'B' < 'c' there, not in bytes).
   c.exec(
@@ -109,6 +111,20 @@ std::string checkpoint_last_text(const std::string& path, const std::string& tab
   const std::size_t end = text.find('"', p + at.size());
   if (end == std::string::npos) return "";
   return text.substr(p + at.size(), end - p - at.size());
+}
+
+// Every binlog file but a new one purged (MariaDB keeps a file until its binlog checkpoint is
+// written: the purge is tried again until the old files are gone).
+void purge_all_binlogs(DiffSandbox& sbx) {
+  Client root(sbx.socket());
+  root.exec("FLUSH BINARY LOGS");
+  const std::string now = root.scalar("SHOW MASTER STATUS");
+  for (int tries = 0; tries < 75; ++tries) {
+    root.exec("PURGE BINARY LOGS TO '" + now + "'");
+    if (root.query("SHOW BINARY LOGS").size() == 1) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  FAIL("the binlog files before " << now << " could not be purged");
 }
 
 Client fresh_db(DiffSandbox& sbx, const std::string& db) {
@@ -257,6 +273,176 @@ TEST_CASE("snapshot: a writer changing rows and keys around the chunk bounds whi
   CHECK_MESSAGE(got == want, "seed " << seed << diff_states(want, got));
 }
 
+namespace {
+
+std::string random_datetime(Rng& r) {
+  static const char* v[] = {"'2024-01-01 00:00:00.000'", "'2024-01-01 00:00:00.001'",
+                            "'2023-12-31 23:59:59.999'", "'2024-06-01 12:00:00.500'"};
+  return v[uni(r, 0, 3)];
+}
+
+std::string random_decimal(Rng& r) {
+  static const char* v[] = {"-10.50", "-0.05", "0.00", "0.07", "3.10", "12.00", "100.00"};
+  return v[uni(r, 0, 6)];
+}
+
+// X'..' of min..max bytes from 00, 01, 7F, 80, FF (a zero likelier at the end).
+std::string random_bytes(Rng& r, int min, int max) {
+  static const char* b[] = {"00", "01", "7F", "80", "FF"};
+  const int n = static_cast<int>(uni(r, min, max));
+  std::string s = "X'";
+  for (int i = 0; i < n; ++i) s += i + 1 == n && chance(r, 0.3) ? "00" : b[uni(r, 0, 4)];
+  return s + "'";
+}
+
+std::string random_name(Rng& r) {
+  static const char* w[] = {"a", "B", "c", "\xC3\xA4", "Zed", "m", "M"};
+  return "_utf8mb4 X'" + hex(w[uni(r, 0, 6)]) + "'";
+}
+
+// The rows read so far of `table`'s snapshot in the checkpoint at `path`, or -1 (done, absent).
+long checkpoint_rows(const std::string& path, const std::string& table) {
+  std::string text;
+  try {
+    text = dumpr_live::read_file(path);
+  } catch (...) {
+    return -1;
+  }
+  const std::size_t p = text.find("\"table\":\"" + table + "\",\"done\":false");
+  if (p == std::string::npos) return -1;
+  const std::size_t r = text.find("\"rows\":", p);
+  if (r == std::string::npos) return -1;
+  return std::atol(text.c_str() + r + 7);
+}
+
+const char* const kKeyTables[] = {"k_mix", "k_uuid", "k_time"};
+
+// Keys of the other types: a DATETIME, a DECIMAL, a BINARY(4) and a case-insensitive string;
+// MariaDB's UUID; a TIMESTAMP, a DATE, a TIME, a VARBINARY and a YEAR. Few distinct values per
+// part, so that the later parts decide often; bytes 00, 7F, 80 and FF, trailing zero bytes.
+void make_key_tables(Client& c, Rng& r, int rows) {
+  c.exec("DROP TABLE IF EXISTS k_mix, k_uuid, k_time");
+  c.exec(
+      "CREATE TABLE k_mix (dt DATETIME(3) NOT NULL, amt DECIMAL(8,2) NOT NULL, bin BINARY(4) NOT "
+      "NULL, name VARCHAR(6) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL, v INT, "
+      "PRIMARY KEY (dt, amt, bin, name))");
+  c.exec("CREATE TABLE k_uuid (id UUID NOT NULL PRIMARY KEY, v INT)");
+  c.exec(
+      "CREATE TABLE k_time (ts TIMESTAMP(2) NOT NULL DEFAULT '2000-01-01 00:00:00', d DATE NOT "
+      "NULL, tm TIME(1) NOT NULL, vb VARBINARY(3) NOT NULL, y YEAR NOT NULL, v INT, PRIMARY KEY "
+      "(ts, d, tm, vb, y))");
+  for (int i = 0; i < rows; ++i) {
+    c.exec(fmt("INSERT IGNORE INTO k_mix VALUES (%s, %s, %s, %s, %d)", random_datetime(r).c_str(),
+               random_decimal(r).c_str(), random_bytes(r, 4, 4).c_str(), random_name(r).c_str(),
+               i));
+    const std::string uuid =
+        chance(r, 0.5)
+            ? std::string("UUID()")
+            : fmt("'%08llx-0000-0000-0000-%012llx'", static_cast<unsigned long long>(uni(r, 0, 3)),
+                  static_cast<unsigned long long>(uni(r, 0, 1u << 30)));
+    c.exec(fmt("INSERT IGNORE INTO k_uuid VALUES (%s, %d)", uuid.c_str(), i));
+    const std::string tm = chance(r, 0.5) ? fmt("-%d:00:00.5", static_cast<int>(uni(r, 0, 120)))
+                                          : fmt("%d:30:00.1", static_cast<int>(uni(r, 0, 120)));
+    c.exec(fmt("INSERT IGNORE INTO k_time VALUES ('%s', '%s', '%s', %s, %d, %d)",
+               chance(r, 0.5) ? "2001-02-03 04:05:06.07" : "1999-12-31 23:59:59.99",
+               chance(r, 0.5) ? "2024-02-29" : "1000-01-01", tm.c_str(),
+               random_bytes(r, 0, 3).c_str(), chance(r, 0.5) ? 1999 : 2024, i));
+  }
+}
+
+}  // namespace
+
+TEST_CASE(
+    "snapshot: keys of DATETIME, DECIMAL, BINARY, text, UUID, TIMESTAMP, DATE, TIME, VARBINARY "
+    "and YEAR, a writer at the chunk bounds: the replay equals the tables") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_keys";
+  const std::uint64_t seed = test_seed("snapshot key types");
+  Rng rng(seed);
+  Client c = fresh_db(sbx, db);
+  const bool long_run = std::getenv("DUMPR_LONG") != nullptr;
+  make_key_tables(c, rng, long_run ? 1500 : 300);
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  // Each key as SQL (`col = literal AND ...`), for the row at an offset in the key's order.
+  const char* key_sql[] = {
+      "SELECT CONCAT('dt = ''', dt, ''' AND amt = ', amt, ' AND bin = X''', HEX(bin), ''' AND "
+      "name = _utf8mb4 X''', HEX(name), '''') FROM k_mix ORDER BY dt, amt, bin, name",
+      "SELECT CONCAT('id = ''', id, '''') FROM k_uuid ORDER BY id",
+      "SELECT CONCAT('ts = ''', ts, ''' AND d = ''', d, ''' AND tm = ''', tm, ''' AND vb = X''', "
+      "HEX(vb), ''' AND y = ', y) FROM k_time ORDER BY ts, d, tm, vb, y"};
+  std::atomic<bool> stop{false};
+  std::string writer_error;
+  std::thread writer([&, wseed = rng()] {
+    try {
+      Rng r(wseed);
+      Client w(sbx.socket(), db);
+      w.exec("SET SESSION time_zone = '+00:00'");
+      while (!stop) {
+        const int t = static_cast<int>(uni(r, 0, 2));
+        const std::string table = kKeyTables[t];
+        // Mostly right at the bound of the table's last chunk (the rows it read so far are its
+        // offset in the key's order): the rows just before and just after it.
+        long at = checkpoint_rows(cp, table);
+        if (at < 0 || chance(r, 0.2)) at = static_cast<long>(uni(r, 0, 300));
+        at = std::max(0L, at + static_cast<long>(uni(r, -3, 3)));
+        auto rows = w.query(std::string(key_sql[t]) + " LIMIT 1 OFFSET " + std::to_string(at));
+        if (rows.empty() || !rows[0][0]) continue;
+        const std::string where = " WHERE " + *rows[0][0];
+        const int op = static_cast<int>(uni(r, 0, 4));
+        if (op == 0) {
+          w.try_exec("DELETE FROM " + table + where);
+        } else if (op == 1) {
+          w.try_exec("UPDATE " + table + " SET v = v + 1" + where);
+        } else if (t == 0) {  // k_mix: a key part moved a little, or a row beside it
+          if (op == 2)
+            w.try_exec(fmt("UPDATE IGNORE k_mix SET amt = amt %c 0.0%d", chance(r, 0.5) ? '+' : '-',
+                           static_cast<int>(uni(r, 1, 9))) +
+                       where);
+          else if (op == 3)
+            w.try_exec("UPDATE IGNORE k_mix SET bin = " + random_bytes(r, 4, 4) +
+                       ", name = " + random_name(r) + where);
+          else
+            w.try_exec("INSERT IGNORE INTO k_mix SELECT dt, amt, " + random_bytes(r, 4, 4) +
+                       ", name, -1 FROM k_mix" + where);
+        } else if (t == 1) {  // k_uuid: a new row, or a row moved to a new id
+          w.try_exec(op == 2   ? std::string("INSERT INTO k_uuid VALUES (UUID(), -1)")
+                     : op == 3 ? "UPDATE k_uuid SET id = UUID()" + where
+                               : "INSERT IGNORE INTO k_uuid SELECT CAST(REPLACE(id, '0', '1') "
+                                 "AS UUID), -2 FROM k_uuid" +
+                                     where);
+        } else {  // k_time
+          w.try_exec(op == 2   ? "UPDATE IGNORE k_time SET tm = ADDTIME(tm, '0:00:00.1')" + where
+                     : op == 3 ? "UPDATE IGNORE k_time SET vb = " + random_bytes(r, 0, 3) + where
+                               : "INSERT IGNORE INTO k_time SELECT ts, d, tm, " +
+                                     random_bytes(r, 0, 3) + ", y, -1 FROM k_time" + where);
+        }
+      }
+    } catch (const std::exception& e) {
+      writer_error = e.what();
+    }
+  });
+  RunResult r = run_dumpr("tail", sbx.socket(), db,
+                          {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot",
+                           "k_mix,k_uuid,k_time", "--snapshot-chunk-rows", "3"});
+  stop = true;
+  writer.join();
+  REQUIRE_MESSAGE(writer_error.empty(), writer_error);
+  REQUIRE_MESSAGE(r.exit_code == 0, "tail: " << dumpr_live::describe(r));
+  RunResult rest = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  REQUIRE_MESSAGE(rest.exit_code == 0, "tail rest: " << dumpr_live::describe(rest));
+  const std::vector<std::string> tables(std::begin(kKeyTables), std::end(kKeyTables));
+  const State want = final_state(sbx.socket(), db, tables);
+  State got;
+  for (const char* t : kKeyTables) got[t];
+  replay_into(got, split_tuples(r.out));
+  replay_into(got, split_tuples(rest.out));
+  MESSAGE("snapshot key types: " << split_tuples(r.out).size() << " lines during the snapshot, "
+                                 << split_tuples(rest.out).size() << " after");
+  CHECK_MESSAGE(got == want, "seed " << seed << diff_states(want, got));
+}
+
 TEST_CASE("snapshot: kill -9 between chunks, then resumed from the checkpoint") {
   if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
   DiffSandbox& sbx = diff_sandbox();
@@ -327,7 +513,7 @@ TEST_CASE("snapshot: refusals leave the checkpoint untouched") {
   make_tables(c, rng, 3);
   c.exec("CREATE TABLE s_nokey (a INT, b INT)");
   c.exec("INSERT INTO s_nokey VALUES (1, 2)");
-  c.exec("CREATE TABLE s_dtkey (d DATETIME NOT NULL PRIMARY KEY)");
+  c.exec("CREATE TABLE s_fkey (f FLOAT NOT NULL PRIMARY KEY)");
   TempDir dir;
   const std::string cp = position_now(sbx.socket(), db, dir);
   const std::string before = dumpr_live::read_file(cp);
@@ -338,7 +524,7 @@ TEST_CASE("snapshot: refusals leave the checkpoint untouched") {
   };
   const std::vector<Case> cases = {
       {{"--snapshot", "s_nokey"}, 2, "has no primary key"},
-      {{"--snapshot", "s_dtkey"}, 2, "integer and text"},
+      {{"--snapshot", "s_fkey"}, 2, "key column f is of type float, whose order"},
       {{"--snapshot", "s_int", "--exclude-tables", "s_int"}, 2, "not captured"},
       {{"--snapshot", "s_int", "--snapshot-chunk-rows", "0"}, 2, "at least 1"},
   };
@@ -429,6 +615,125 @@ TEST_CASE("snapshot: --on-purged=resnapshot starts from now with every captured 
   replay_into(got, split_tuples(r.out));
   const State want = final_state(sbx.socket(), db);
   CHECK_MESSAGE(got == want, diff_states(want, got));
+}
+
+TEST_CASE(
+    "snapshot: --on-purged=resnapshot empties each table before its snapshot: a replay drops the "
+    "rows deleted in the purged gap") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_gap";
+  const std::uint64_t seed = test_seed("snapshot gap");
+  Rng rng(seed);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 40);
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  // The consumer's copy: the tables' rows and the stream up to the checkpoint.
+  RunResult first = run_dumpr("tail", sbx.socket(), db,
+                              {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot",
+                               all_tables(), "--snapshot-chunk-rows", "7"});
+  REQUIRE_MESSAGE(first.exit_code == 0, "first tail: " << dumpr_live::describe(first));
+  // The gap, in binlog files purged before the consumer comes back: deletes (whose rows the
+  // consumer keeps unless told), changes and inserts.
+  c.exec(fmt("DELETE FROM s_int WHERE id %% 2 = %d", static_cast<int>(uni(rng, 0, 1))));
+  c.exec(fmt("DELETE FROM s_comp WHERE a = %d", static_cast<int>(uni(rng, 0, 6))));
+  c.exec("DELETE FROM s_str ORDER BY k LIMIT 5");
+  c.exec("UPDATE s_int SET v = 'gap' WHERE id % 3 = 0");
+  c.exec("INSERT INTO s_empty VALUES (1, 1), (2, 2)");
+  purge_all_binlogs(sbx);
+  const std::string saved = dumpr_live::read_file(cp);
+  RunResult stop = run_dumpr("tail", sbx.socket(), db, {"--from", cp, "--until-end"});
+  CHECK_MESSAGE(stop.exit_code == 7, dumpr_live::describe(stop));
+  CHECK(dumpr_live::read_file(cp) == saved);
+  RunResult r = run_dumpr("tail", sbx.socket(), db,
+                          {"--from", cp, "--checkpoint", cp, "--until-end",
+                           "--on-purged=resnapshot", "--snapshot-chunk-rows", "7"});
+  REQUIRE_MESSAGE(r.exit_code == 0, "resnapshot tail: " << dumpr_live::describe(r));
+  CHECK(r.err.find("--on-purged=resnapshot") != std::string::npos);
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(first.out));
+  const std::vector<RawTuple> again = split_tuples(r.out);
+  replay_into(got, again);
+  const State want = final_state(sbx.socket(), db);
+  CHECK_MESSAGE(got == want, "seed " << seed << diff_states(want, got));
+  // Each table: one truncate, before its first snapshot row (an empty table's too).
+  for (const char* t : kSnapTables) {
+    CAPTURE(t);
+    std::size_t truncates = 0, at = again.size(), first_read = again.size();
+    for (std::size_t i = 0; i < again.size(); ++i) {
+      if (again[i].table != t) continue;
+      if (again[i].op == "truncate") {
+        ++truncates;
+        at = i;
+        CHECK(again[i].metadata == "null");  // a snapshot record, as the rows it precedes
+      } else if (again[i].metadata == "null" && first_read == again.size()) {
+        first_read = i;
+      }
+    }
+    CHECK(truncates == 1);
+    CHECK(at < again.size());
+    if (first_read < again.size()) CHECK(at < first_read);
+  }
+  // Written once: the checkpoint keeps no pending truncate.
+  CHECK(dumpr_live::read_file(cp).find("\"truncate\"") == std::string::npos);
+}
+
+TEST_CASE(
+    "snapshot: --on-purged=resnapshot stopped in its first table: the other tables' truncates "
+    "come in the next run, from the checkpoint") {
+  if (dumpr_live::server_is_mysql()) return skipped_on_mysql("tail --snapshot", "refused there");
+  DiffSandbox& sbx = diff_sandbox();
+  const std::string db = "dumpr_snap_gap_kill";
+  Rng rng(11);
+  Client c = fresh_db(sbx, db);
+  make_tables(c, rng, 20);
+  c.exec("SET SESSION max_recursive_iterations = 100000");
+  c.exec(
+      "INSERT INTO s_int WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM q WHERE "
+      "n < 4000) SELECT n * 3 + 1000, 'big', n FROM q");
+  TempDir dir;
+  const std::string cp = position_now(sbx.socket(), db, dir);
+  RunResult first =
+      run_dumpr("tail", sbx.socket(), db,
+                {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot", all_tables()});
+  REQUIRE_MESSAGE(first.exit_code == 0, "first tail: " << dumpr_live::describe(first));
+  c.exec("DELETE FROM s_int WHERE id % 5 = 0");
+  c.exec("DELETE FROM s_str ORDER BY k DESC LIMIT 3");
+  purge_all_binlogs(sbx);
+  // Stopped (SIGTERM: its checkpoint is written) inside s_int's snapshot, the other tables'
+  // truncates still to come; then the rest, from its checkpoint.
+  std::vector<std::string> args = {DUMPR_BINARY, "tail"};
+  for (auto& a : dumpr_conn(sbx.socket(), db)) args.push_back(a);
+  args.insert(args.end(), {"--from", cp, "--checkpoint", cp, "--until-end",
+                           "--on-purged=resnapshot", "--snapshot-chunk-rows", "20"});
+  const std::string out = dir / "out", err = dir / "err";
+  dumpr_live::write_file(out, "");
+  {
+    FileProcess p(args, out, err);
+    for (int waited = 0; waited < 5000 && !p.done(); ++waited) {
+      if (checkpoint_last(cp, "s_int") > 3000) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    REQUIRE_MESSAGE(!p.done(), "the snapshot ended before it could be stopped");
+    p.kill(SIGTERM);
+    p.wait();
+  }
+  const std::string mid = dumpr_live::read_file(cp);
+  CHECK_MESSAGE(mid.find("\"truncate\":true") != std::string::npos, mid);
+  RunResult rest =
+      run_dumpr("tail", sbx.socket(), db,
+                {"--from", cp, "--checkpoint", cp, "--until-end", "--snapshot-chunk-rows", "20"});
+  REQUIRE_MESSAGE(rest.exit_code == 0, "rest: " << dumpr_live::describe(rest));
+  State got;
+  for (const char* t : kSnapTables) got[t];
+  replay_into(got, split_tuples(first.out));
+  replay_into(got, split_tuples(dumpr_live::read_file(out), /*allow_cut=*/true));
+  replay_into(got, split_tuples(rest.out));
+  const State want = final_state(sbx.socket(), db);
+  CHECK_MESSAGE(got == want, diff_states(want, got));
+  CHECK(dumpr_live::read_file(cp).find("\"truncate\"") == std::string::npos);
 }
 
 TEST_CASE("snapshot: refused on MySQL, naming why, the checkpoint untouched") {
