@@ -764,11 +764,6 @@ TEST_CASE(
       Client(sbx.socket()).scalar("SELECT VERSION()").find("MariaDB") == std::string::npos
           ? Flavor::MySQL
           : Flavor::MariaDB;
-  if (flavor == Flavor::MySQL) {
-    // tail --snapshot refuses MySQL for now (its chunks need a watermark window there).
-    MESSAGE("online snapshot random: skipped on MySQL, where tail --snapshot is refused for now");
-    return;
-  }
   // Every seed in the dumpr format, and one more in the debezium format; DUMPR_SNAPSHOT_FORMAT
   // runs every seed in the one format it names.
   std::vector<std::pair<std::uint64_t, std::string>> runs;
