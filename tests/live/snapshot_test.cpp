@@ -439,7 +439,7 @@ TEST_CASE(
   c.exec(recursion_limit_sql());
   c.exec(
       "INSERT INTO x WITH RECURSIVE q(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM q WHERE "
-      "n < 20000) SELECT n, 0 FROM q");
+      "n < 4000) SELECT n, 0 FROM q");
   TempDir dir;
   const std::string cp = position_now(sbx.socket(), db, dir);
   std::vector<std::string> args = {DUMPR_BINARY, "tail"};
@@ -460,11 +460,11 @@ TEST_CASE(
     p.kill(SIGTERM);
     p.wait();
   }
-  // Prepared while row 19000 is not copied; committed once the snapshot has read it (v = 0).
+  // Prepared while row 3900 is not copied; committed once the snapshot has read it (v = 0).
   Client xa(sbx.socket());
   xa.exec("USE " + db);
   xa.exec("XA START 'snapxa'");
-  xa.exec("UPDATE x SET v = 1 WHERE id = 19000");
+  xa.exec("UPDATE x SET v = 1 WHERE id = 3900");
   xa.exec("XA END 'snapxa'");
   xa.exec("XA PREPARE 'snapxa'");
   {
@@ -489,7 +489,7 @@ TEST_CASE(
   replay_into(got, split_tuples(dumpr_live::read_file(dir / "out0"), /*allow_cut=*/true));
   replay_into(got, split_tuples(dumpr_live::read_file(dir / "out1"), /*allow_cut=*/true));
   const State want = final_state(sbx.socket(), db, {"x"});
-  CHECK(want.at("x").at("19000").find("\"v\":1") != std::string::npos);
+  CHECK(want.at("x").at("3900").find("\"v\":1") != std::string::npos);
   CHECK_MESSAGE(got == want, diff_states(want, got));
 }
 
