@@ -126,12 +126,11 @@ Result<std::unique_ptr<OnlineSnapshot>> OnlineSnapshot::open(
   auto conn = mysql::Connection::open(cfg);
   if (!conn) return conn.take_error();
   s->conn_ = std::move(conn.value());
-  if (!s->conn_.is_mariadb())
-    return make_error(ErrorKind::usage,
-                      "tail --snapshot works on MariaDB only for now: MySQL ties no binlog "
-                      "position to a consistent snapshot (MariaDB's binlog_snapshot_position), "
-                      "and the watermark window MySQL needs is not built yet. Use `dumpr load "
-                      "--checkpoint` for the tables, then tail from its checkpoint");
+  if (!s->conn_.is_mariadb()) {
+    // MySQL ties no binlog position to a snapshot: a watermark window (watermark_window.hpp).
+    DUMPR_TRY(WatermarkWindow::check_server(s->conn_));
+    s->watermark_ = true;
+  }
   // As load reads: text in each column's own charset (converted by dumpr), TIMESTAMP in UTC.
   DUMPR_TRY(
       s->conn_.exec("SET SESSION time_zone = '+00:00', character_set_results = NULL, "
@@ -428,8 +427,10 @@ Result<bool> OnlineSnapshot::throttled() {
   return false;
 }
 
-Status OnlineSnapshot::prepare_chunk(const std::string& file, std::uint64_t pos) {
+Status OnlineSnapshot::prepare_chunk(const std::string& file, std::uint64_t pos,
+                                     std::string_view gtids) {
   if (pending_ || !active_) return {};
+  if (watermark_) stream_gtids_.assign(gtids);
   auto busy = throttled();
   if (!busy) return busy.take_error();
   if (*busy) return {};
@@ -469,6 +470,23 @@ Status OnlineSnapshot::read_chunk(TableProgress& t, const std::string& file, std
   limit_ = limit;
 
   bound_read_now_ = t.bound.empty();
+  if (watermark_) {
+    // MySQL: what the stream read is committed before the snapshot opens (watermark_window.hpp).
+    // Not within a second: tried again a second later, at a boundary (the stream goes on).
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_wait_) return {};
+    auto ready = WatermarkWindow::wait_visible(conn_, stream_gtids_);
+    if (!ready) return ready.take_error();
+    if (!*ready) {
+      next_wait_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      if (!wait_warned_)
+        warn(
+            "--snapshot: the next chunk waits for the server to commit the transactions the "
+            "stream has read (their GTIDs are not all in gtid_executed yet; said once)");
+      wait_warned_ = true;
+      return {};
+    }
+  }
   DUMPR_TRY(conn_.exec("START TRANSACTION WITH CONSISTENT SNAPSHOT"));
   auto fail = [&](const std::string& what) -> Status {
     Error e = conn_.last_error(what);
@@ -481,17 +499,19 @@ Status OnlineSnapshot::read_chunk(TableProgress& t, const std::string& file, std
     }
     return e;
   };
-  auto st = conn_.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
-  if (!st) return st.take_error();
-  Position p;
-  for (auto& r : st->rows) {
-    const std::string key = r[0].value_or(""), val = r[1].value_or("");
-    if (strcasecmp(key.c_str(), "binlog_snapshot_file") == 0)
-      p.file = val;
-    else if (strcasecmp(key.c_str(), "binlog_snapshot_position") == 0)
-      std::from_chars(val.data(), val.data() + val.size(), p.position);
+  Position p;  // MariaDB's; MySQL's (H) is read after the SELECT (open_window)
+  if (!watermark_) {
+    auto st = conn_.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
+    if (!st) return st.take_error();
+    for (auto& r : st->rows) {
+      const std::string key = r[0].value_or(""), val = r[1].value_or("");
+      if (strcasecmp(key.c_str(), "binlog_snapshot_file") == 0)
+        p.file = val;
+      else if (strcasecmp(key.c_str(), "binlog_snapshot_position") == 0)
+        std::from_chars(val.data(), val.data() + val.size(), p.position);
+    }
   }
-  if (p.file.empty()) {
+  if (p.file.empty() && !watermark_) {
     (void)conn_.exec("ROLLBACK");
     return make_error(ErrorKind::server_config,
                       "the server reports no binlog snapshot position: is log_bin on?");
@@ -523,11 +543,11 @@ Status OnlineSnapshot::read_chunk(TableProgress& t, const std::string& file, std
   emitted_ = chunk_bytes_ = 0;
   chunk_last_.clear();
   ahead_ = nullptr;
-  if (t.bound == "null") return {};  // an empty chunk: the table is done at P
+  if (t.bound == "null") return watermark_ ? open_window(t) : Status{};  // done at P (or H)
   // The stream is at P already (no commit since it was there): the rows go out as the server
   // sends them, read on while they are written (as load reads), and the snapshot's transaction
   // ends after the last. Else the chunk waits, held whole, for the stream to reach P.
-  streaming_ = pending_pos_.file == file && pending_pos_.position == pos;
+  streaming_ = !watermark_ && pending_pos_.file == file && pending_pos_.position == pos;
   std::string sql = d.select_sql + " WHERE ";
   if (!t.last.empty()) sql += key_greater(t, t.last) + " AND ";
   sql += "NOT " + key_greater(t, t.bound) + t.order_by + " LIMIT " + std::to_string(limit);
@@ -546,12 +566,14 @@ Status OnlineSnapshot::read_chunk(TableProgress& t, const std::string& file, std
     pending_ = nullptr;
     return fail("reading a chunk of " + t.db + "." + t.table);
   }
-  if (!streaming_) return conn_.exec("COMMIT");
-  return {};
+  if (streaming_) return {};
+  DUMPR_TRY(conn_.exec("COMMIT"));
+  return watermark_ ? open_window(t) : Status{};  // MySQL: H read after the SELECT
 }
 
 Result<bool> OnlineSnapshot::next_row(row::JsonOut& head, row::TupleBuilder::Spans& spans,
                                       bool& last) {
+  if (watermark_) return next_row_windowed(head, spans, last);
   if (!result_ || !ahead_) return false;
   load::LoadTable& d = pending_->desc;
   load::fill_row(builder_, d, cfg_.values, ahead_, mysql_fetch_lengths(result_.get()));
@@ -582,7 +604,8 @@ Status OnlineSnapshot::finish_chunk() {
   }
   t.rows += emitted_;
   t.truncate_first = false;  // written before this chunk's rows
-  if (t.bound == "null" || emitted_ < limit_) {
+  if (watermark_) window_.close();
+  if (t.bound == "null" || (watermark_ ? selected_ : emitted_) < limit_) {
     t.done = true;  // fewer rows than asked: the range up to the bound is read
     t.last = t.bound;
   } else {
@@ -607,6 +630,7 @@ void OnlineSnapshot::drop_pending() {
 // is freed), then its transaction ends.
 void OnlineSnapshot::close_result() {
   result_.reset();
+  window_.close();
   ahead_ = nullptr;
   if (streaming_) {
     streaming_ = false;

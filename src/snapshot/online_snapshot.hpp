@@ -20,6 +20,7 @@
 //     truncate record (the consumer's rows from before the purged gap go; see truncate_first).
 //   - An UPDATE that moves a row is a delete of the old key (always forwarded) and an insert of
 //     the new one (forwarded when the new key is copied or above the bound).
+// MySQL has no such position: a watermark window per chunk instead (watermark_window.hpp).
 #pragma once
 
 #include <chrono>
@@ -40,6 +41,7 @@
 #include "row/tuple_builder.hpp"
 #include "select/table_filter.hpp"
 #include "select/value_mask.hpp"
+#include "snapshot/watermark_window.hpp"
 
 namespace dumpr::snapshot {
 
@@ -98,8 +100,9 @@ class OnlineSnapshot {
 
   // At a transaction boundary of the stream: reads the next chunk unless one is pending or the
   // server is too busy (--snapshot-max-load). Afterwards pending() may be true.
-  // `file`:`pos`: where the stream is (a chunk at that very position goes out as it is read).
-  Status prepare_chunk(const std::string& file, std::uint64_t pos);
+  // `file`:`pos`: where the stream is (a chunk at that very position goes out as it is read);
+  // `gtids`: its GTID set there (MySQL's chunks wait for it: watermark_window.hpp).
+  Status prepare_chunk(const std::string& file, std::uint64_t pos, std::string_view gtids = {});
   bool pending() const { return pending_ != nullptr; }
   // The binlog position the pending chunk was read at.
   const Position& pending_position() const { return pending_pos_; }
@@ -120,6 +123,15 @@ class OnlineSnapshot {
   // may touch start their snapshot over (a pending chunk of theirs is dropped).
   void after_ddl(std::string_view sql);
 
+  // MySQL's watermark window (watermark_window.hpp): whether the pending chunk is `t`'s and waits
+  // for the stream with its window open; whether a change to key `id` of `t` that the stream
+  // does not forward falls in the chunk's range (then it is applied to the chunk).
+  bool window_open_for(const TableProgress& t) const;
+  Result<bool> window_covers(TableProgress& t, std::string_view id);
+  void window_upsert(std::string_view id, std::string_view head,
+                     const row::TupleBuilder::Spans& spans);
+  void window_erase(std::string_view id);
+
   // What the checkpoint stores as "snapshot".
   const std::string& progress_json();
 
@@ -138,6 +150,8 @@ class OnlineSnapshot {
   std::string key_greater(const TableProgress& t, std::string_view id) const;
   void restart_table(TableProgress& t);
   void update_active();
+  Status open_window(TableProgress& t);  // watermark_window.cpp
+  Result<bool> next_row_windowed(row::JsonOut& head, row::TupleBuilder::Spans& spans, bool& last);
 
   const Config& cfg_;
   SnapshotOptions opts_;
@@ -167,6 +181,16 @@ class OnlineSnapshot {
   std::vector<int> server_order_;  // the server's comparisons: per key part, bound then last
   std::chrono::steady_clock::time_point next_load_check_{};
   bool paused_ = false;  // waiting for the server's load to drop (said once)
+
+  // MySQL (watermark_window.hpp): the pending chunk's window, the rows its SELECT returned, the
+  // end of its range, and where its writing is.
+  bool watermark_ = false;
+  WatermarkWindow window_;
+  std::string stream_gtids_, window_end_;
+  std::uint64_t selected_ = 0, index_ = 0, last_kept_ = 0;
+  bool window_emitting_ = false;
+  std::chrono::steady_clock::time_point next_wait_{};  // a GTID wait timed out: not before
+  bool wait_warned_ = false;
 };
 
 }  // namespace dumpr::snapshot

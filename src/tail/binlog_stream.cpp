@@ -131,6 +131,8 @@ struct BinlogStream::Impl final : tail::SourceListener {
   const std::string* chunk_db = nullptr;
   const std::string* chunk_file = nullptr;
   const std::string no_gtid;
+  // MySQL's window (snapshot/watermark_window.hpp): what emit() marks its record with.
+  PendingRecord::Window emit_window = PendingRecord::Window::no;
 
   const std::string& intern(std::string_view name) { return schema.intern(name); }
 
@@ -162,6 +164,8 @@ struct BinlogStream::Impl final : tail::SourceListener {
   Status hold_kept(XaRows& rows);
   Status decode_next_row();
   Result<bool> forwards(row::TupleBuilder& b, std::string_view id);
+  Result<bool> to_window(std::string_view id);
+  void apply_window(PendingRecord& rec);
   Status snapshot_step(bool& emitted);
   Status emit_chunk_row();
   void emit_chunk_truncate(const snapshot::TableProgress& t);
@@ -275,11 +279,23 @@ Status BinlogStream::Impl::commit() {
 // chunk read between the XA PREPARE and the XA COMMIT could not see them.
 Status BinlogStream::Impl::hold_kept(XaRows& rows) {
   for (PendingRecord& r : rows) {
-    if (snap && r.op != ChangeOp::erase && !r.snapshot) {
+    r.window = PendingRecord::Window::no;
+    if (snap && !r.snapshot) {
       if (snapshot::TableProgress* t = snap->find(*r.db, *r.table)) {
-        auto fwd = snap->forwards(*t, r.head.view(r.spans.id_begin, r.spans.id_end));
-        if (!fwd) return fwd.take_error();
-        if (!*fwd) continue;
+        const std::string_view id = r.head.view(r.spans.id_begin, r.spans.id_end);
+        if (r.op == ChangeOp::erase) {
+          if (snap->window_open_for(*t)) r.window = PendingRecord::Window::window_too;
+        } else {
+          auto fwd = snap->forwards(*t, id);
+          if (!fwd) return fwd.take_error();
+          if (!*fwd) {
+            // Not forwarded; on MySQL, in the pending chunk's range: applied to it.
+            auto win = snap->window_covers(*t, id);
+            if (!win) return win.take_error();
+            if (!*win) continue;
+            r.window = PendingRecord::Window::window_only;
+          }
+        }
       }
     }
     hold(r);
@@ -434,6 +450,13 @@ void BinlogStream::Impl::hold(PendingRecord& rec) {
     keep_xa(rec);
     return;
   }
+  if (rec.window != PendingRecord::Window::no) {
+    apply_window(rec);
+    if (rec.window == PendingRecord::Window::window_only) {
+      txn.count_released();  // counted as given out: a reconnect's replay skips it too
+      return;
+    }
+  }
   if (has_held) release(txn.file(), txn.start(), false);
   held.swap(rec);
   has_held = true;
@@ -449,6 +472,7 @@ void BinlogStream::Impl::emit(row::TupleBuilder& b, ChangeOp op, std::string_vie
   }
   r->op = op;
   r->snapshot = false;
+  r->window = emit_window;
   r->table = rows_table->table;
   r->db = rows_table->db;
   r->partial = b.partial();
@@ -494,6 +518,7 @@ void BinlogStream::Impl::emit_truncate(const std::string& db, const std::string&
   PendingRecord& r = scratch_rec;
   r.op = ChangeOp::truncate;
   r.snapshot = false;
+  r.window = PendingRecord::Window::no;
   r.table = &intern(table);
   r.db = &intern(db);
   truncate_head(r, schema.filter().tuple_name(db, table));
@@ -589,12 +614,28 @@ Status BinlogStream::Impl::decode_next_row() {
     for (const std::string& w : warnings)
       warn(w + " (first at " + src.file() + ":" + std::to_string(src.pos()) + ")");
   }
+  using Window = PendingRecord::Window;
+  // MySQL's pending chunk takes the changes to its range while it waits for the stream (its
+  // window, snapshot/watermark_window.hpp): a delete as well as the output, a change not
+  // forwarded instead of it.
+  const bool window = rows_snap && !xa_group && snap->window_open_for(*rows_snap);
   if (!has_before) {
-    auto fwd = forwards(after, after.id_json(id_after));
+    std::string_view ida = after.id_json(id_after);
+    auto fwd = forwards(after, ida);
     if (!fwd) return fwd.take_error();
-    if (*fwd) emit(after, ChangeOp::insert, {});
+    if (*fwd) {
+      emit(after, ChangeOp::insert, {});
+    } else if (window) {
+      auto win = to_window(ida);
+      if (!win) return win.take_error();
+      emit_window = *win ? Window::window_only : Window::no;
+      if (*win) emit(after, ChangeOp::insert, {});
+      emit_window = Window::no;
+    }
   } else if (!has_after) {
+    emit_window = window ? Window::window_too : Window::no;
     emit(before, ChangeOp::erase, {});  // a delete always goes out (see online_snapshot.hpp)
+    emit_window = Window::no;
   } else {
     // The new id: the after-image's key columns over the before-image's (a MINIMAL after-image
     // has only the columns that changed). A new id is a delete of the old one and an upsert
@@ -604,11 +645,29 @@ Status BinlogStream::Impl::decode_next_row() {
     std::string_view ida = after.id_json_over(before, id_after);
     auto fwd = forwards(after, ida);
     if (!fwd) return fwd.take_error();
+    bool win = false;
+    if (!*fwd && window) {
+      auto w = to_window(ida);
+      if (!w) return w.take_error();
+      win = *w;
+    }
     if (ida != idb) {
+      emit_window = window ? Window::window_too : Window::no;
       emit(before, ChangeOp::erase, {});
-      if (*fwd) emit(after, ChangeOp::insert, ida, idb);
+      emit_window = Window::window_only;
+      if (*fwd) {
+        emit_window = Window::no;
+        emit(after, ChangeOp::insert, ida, idb);
+      } else if (win) {
+        emit(after, ChangeOp::insert, ida);
+      }
+      emit_window = Window::no;
     } else if (*fwd) {
       emit(after, ChangeOp::update, ida, {}, &before);
+    } else if (win) {
+      emit_window = Window::window_only;
+      emit(after, ChangeOp::update, ida);
+      emit_window = Window::no;
     }
   }
   ++rows_index;
@@ -747,12 +806,28 @@ Result<bool> BinlogStream::Impl::forwards(row::TupleBuilder&, std::string_view i
   return snap->forwards(*rows_snap, id);
 }
 
+// MySQL's window: whether a change the stream does not forward, to key `id` of the rows event's
+// table, falls in the pending chunk's range (then the chunk takes it).
+Result<bool> BinlogStream::Impl::to_window(std::string_view id) {
+  return snap->window_covers(*rows_snap, id);
+}
+
+// A change the window takes: it replaces (or deletes) the pending chunk's row of its key, in
+// binlog order (the rows reach here in it: after a savepoint's outcome, at an XA's commit).
+void BinlogStream::Impl::apply_window(PendingRecord& rec) {
+  const std::string_view id = rec.head.view(rec.spans.id_begin, rec.spans.id_end);
+  if (rec.op == ChangeOp::erase)
+    snap->window_erase(id);
+  else
+    snap->window_upsert(id, rec.head.view(), rec.spans);
+}
+
 // At a transaction boundary, with a snapshot under way: read the next chunk when none is
 // pending; once the stream is at the chunk's position, start giving out its rows (`emitted`).
 Status BinlogStream::Impl::snapshot_step(bool& emitted) {
   emitted = false;
   if (!snap->pending()) {
-    DUMPR_TRY(snap->prepare_chunk(src.file(), src.pos()));
+    DUMPR_TRY(snap->prepare_chunk(src.file(), src.pos(), txn.committed().gtid));
     if (!snap->pending()) return {};
     // MariaDB writes a transaction to the binlog before its commit shows to a new snapshot: a
     // chunk whose position is behind what the stream read already misses a change the stream
@@ -784,6 +859,7 @@ void BinlogStream::Impl::emit_chunk_truncate(const snapshot::TableProgress& t) {
   PendingRecord& r = o.rec;
   r.op = ChangeOp::truncate;
   r.snapshot = true;
+  r.window = PendingRecord::Window::no;
   r.table = chunk_table;
   r.db = chunk_db;
   truncate_head(r, schema.filter().tuple_name(t.db, t.table));
@@ -817,6 +893,7 @@ Status BinlogStream::Impl::emit_chunk_row() {
     PendingRecord& r = o.rec;
     r.op = ChangeOp::read;
     r.snapshot = true;
+    r.window = PendingRecord::Window::no;
     r.table = chunk_table;
     r.db = chunk_db;
     r.partial = r.dropped = false;

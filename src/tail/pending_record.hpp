@@ -27,6 +27,9 @@ struct PendingRecord {
   std::uint32_t time = 0, server_id = 0;
   bool transactional = true;  // after a SAVEPOINT: whether a ROLLBACK TO drops it
   bool snapshot = false;      // a row of tail's online snapshot (op read), not of the binlog
+  // tail --snapshot on MySQL (snapshot/watermark_window.hpp): the pending chunk's window takes
+  // this change instead of the output (window_only) or as well (window_too: a delete).
+  enum class Window : std::uint8_t { no, window_only, window_too } window = Window::no;
 
   void swap(PendingRecord& o) noexcept {
     std::swap(op, o.op);
@@ -45,6 +48,7 @@ struct PendingRecord {
     std::swap(server_id, o.server_id);
     std::swap(transactional, o.transactional);
     std::swap(snapshot, o.snapshot);
+    std::swap(window, o.window);
   }
 };
 

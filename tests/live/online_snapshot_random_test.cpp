@@ -29,7 +29,8 @@
 // columns of "after" (or "before" for a delete).
 // Snapshot rows of the dumpr format: upserts whose metadata is null or has "snapshot": true.
 //
-// Budget: in CI, 2 seeds of small tables and one debezium run (10 to 60 s). DUMPR_LONG=1: 8
+// Budget: in CI, 2 seeds of small tables and one debezium run (10 to 60 s; on MySQL one seed,
+// 5 to 10 s, its window being what differs there). DUMPR_LONG=1: 8
 // seeds of bigger tables, more kills, three writers, chunk sizes from 2 to 13 (several minutes).
 // DUMPR_SEED=S reruns seed S alone (with the DUMPR_LONG setting of the failed run);
 // DUMPR_SNAPSHOT_FORMAT=debezium runs the seeds in that format (the debezium run's rerun);
@@ -305,6 +306,9 @@ void write_until_stopped(WriterThread& me, const std::string& socket, const std:
           rolled_back = true;
           break;
         }
+        // MySQL 9 refuses some VECTOR values that INSERT ... SELECT copies from a row
+        // (ER_DATA_INCOMPATIBLE_WITH_VECTOR): the statement did nothing, the transaction goes on.
+        if (err == 6136) continue;
         if (err != 0)
           throw std::runtime_error("error " + std::to_string(err) +
                                    " from: " + sql->substr(0, 600));
@@ -764,17 +768,18 @@ TEST_CASE(
       Client(sbx.socket()).scalar("SELECT VERSION()").find("MariaDB") == std::string::npos
           ? Flavor::MySQL
           : Flavor::MariaDB;
-  if (flavor == Flavor::MySQL) {
-    // tail --snapshot refuses MySQL for now (its chunks need a watermark window there).
-    MESSAGE("online snapshot random: skipped on MySQL, where tail --snapshot is refused for now");
-    return;
-  }
   // Every seed in the dumpr format, and one more in the debezium format; DUMPR_SNAPSHOT_FORMAT
   // runs every seed in the one format it names.
   std::vector<std::pair<std::uint64_t, std::string>> runs;
   const char* only = std::getenv("DUMPR_SNAPSHOT_FORMAT");
-  for (auto seed : seeds) runs.emplace_back(seed, only && *only ? only : "dumpr");
-  if (!(only && *only) && !(std::getenv("DUMPR_SEED") && *std::getenv("DUMPR_SEED")))
+  // On MySQL (CI's second live run, whose formats and forwarding are MariaDB's) the short run
+  // takes one seed of the dumpr format: its own part is the chunks' watermark window.
+  const bool one_seed = flavor == Flavor::MySQL && !b.long_run && !(only && *only);
+  for (auto seed : seeds) {
+    runs.emplace_back(seed, only && *only ? only : "dumpr");
+    if (one_seed) break;
+  }
+  if (!(only && *only) && !(std::getenv("DUMPR_SEED") && *std::getenv("DUMPR_SEED")) && !one_seed)
     runs.emplace_back(seeds.front() + 1, "debezium");
   MESSAGE("online snapshot random: seeds " << [&] {
     std::string s;
