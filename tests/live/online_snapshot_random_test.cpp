@@ -422,7 +422,7 @@ std::vector<Line> parse_output(const std::string& text, const std::string& forma
 struct Outcome {
   std::vector<std::string> problems;
   std::string stats;
-  int interrupting_kills = 0;  // kills after which the next run went on with the snapshot
+  int interrupting_kills = 0;  // runs that went on with a snapshot an earlier run had begun
   std::string files;
 };
 
@@ -694,6 +694,7 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
     }
     std::ostringstream per_run;
     std::size_t all_snapshot = 0, all_repeated = 0;
+    bool snapshot_seen = false;
     for (std::size_t i = 0; i < snapshot_rows.size(); ++i) {
       per_run << (i ? ", " : "") << snapshot_rows[i] << " from line " << first_line[i] + 1;
       if (repeated[i]) per_run << " (" << repeated[i] << " repeated)";
@@ -709,7 +710,10 @@ Outcome run_seed(DiffSandbox& sbx, std::uint64_t seed, Flavor flavor, const Budg
         o.problems.push_back("(b) run " + std::to_string(i) + " wrote " + std::to_string(twice[i]) +
                              " snapshot rows of an id it had already written, e.g." +
                              twice_example[i]);
-      if (i > 0 && snapshot_rows[i] > 0 && snapshot_rows[i - 1] > 0) ++o.interrupting_kills;
+      // A run that goes on with a snapshot an earlier run began (a run in between may have been
+      // killed before it wrote a row, as on MySQL, whose first chunk waits for the GTIDs).
+      if (snapshot_rows[i] > 0 && snapshot_seen) ++o.interrupting_kills;
+      snapshot_seen = snapshot_seen || snapshot_rows[i] > 0;
     }
     if (rows > 0 && all_snapshot == 0)
       o.problems.push_back("no snapshot rows at all in the output, for " + std::to_string(rows) +
