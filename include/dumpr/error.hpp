@@ -22,6 +22,7 @@ enum class ErrorKind {
   schema,    // table definition does not match the binlog's table map
   delivery,  // the destination refused records for good (Kafka: topic authorisation, a message
              // too large, a fatal producer error); what it acknowledged is checkpointed
+  fenced,    // Kafka exactly-once: another instance with the same transactional.id took over
   internal,  // a bug or an unexpected server answer
 };
 

@@ -52,6 +52,15 @@ class Sink {
   // by themselves (a broker's acknowledgements) keeps flush(true) from stalling the stream and
   // waits here instead.
   virtual Status drain() { return flush(true); }
+  // A sink that stores the checkpoint with the records, atomically (Kafka exactly-once), says so;
+  // the pipeline then calls checkpoint() before each flush(true) and drain() with the newest
+  // whole transaction given: `seq` its last record, `json` its checkpoint (the file's text).
+  // Such a sink acknowledges records only together with a checkpoint.
+  virtual bool stores_checkpoint() const { return false; }
+  virtual void checkpoint(std::uint64_t seq, std::string_view json) {
+    (void)seq;
+    (void)json;
+  }
   // The highest record number such that it and every record before it are delivered.
   virtual std::uint64_t acknowledged() = 0;
   // The output's reader went away (a closed pipe): the caller stops quietly.

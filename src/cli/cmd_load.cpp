@@ -60,6 +60,8 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   if (Status s = apply_selection(args.selection, *cfg); !s)
     return print_error(s.error()), exit_code(s.error().kind);
 
+  if (Status s = check_exactly_once(args.sink, args.output, false); !s)
+    return print_error(s.error()), exit_code(s.error().kind);
   auto lock = claim_checkpoint(args.checkpoint);
   if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);
 
@@ -76,12 +78,21 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   };
   auto stream = TableStream::open(
       *cfg, args.tables,
-      LoadOptions{.jobs = jobs.value(), .need_position = !args.checkpoint.empty()});
+      LoadOptions{.jobs = jobs.value(),
+                  .need_position = !args.checkpoint.empty() || !args.sink.exactly_once.empty()});
   if (!stream) return failed(stream.error());
   if (const Position& p = stream->position(); !p.file.empty())
     print_info(conn, "snapshot at binlog position " + p.file + ":" + std::to_string(p.position) +
                          (p.gtid.empty() ? "" : " (GTID " + p.gtid + ")"));
-  auto sink = open_cli_sink(args.sink, args.output, args.format, *cfg);
+  // Exactly-once: the whole snapshot is one Kafka transaction, with its position in the
+  // positions topic (where a tail with the same --exactly-once name starts).
+  auto sink = [&]() -> Result<std::unique_ptr<Sink>> {
+    if (args.sink.exactly_once.empty())
+      return open_cli_sink(args.sink, args.output, args.format, *cfg);
+    auto eos = open_exactly_once_sink(args.sink, stream->position(), args.format, *cfg, false);
+    if (!eos) return eos.take_error();
+    return std::move(eos->sink);
+  }();
   if (!sink) return failed(sink.error());
   monitor.watch_load(*stream);
 

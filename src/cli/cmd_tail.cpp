@@ -2,6 +2,7 @@
 // which moves the checkpoint after what the sink delivered) -> exit status.
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
 
@@ -10,6 +11,7 @@
 #include "dumpr/binlog_stream.hpp"
 #include "dumpr/pipeline.hpp"
 #include "dumpr/position.hpp"
+#include "dumpr/positions.hpp"
 #include "dumpr/server_watch.hpp"
 
 namespace dumpr::cli {
@@ -61,6 +63,8 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
                            "--from-gtid GTIDS or --binlog-file PATH"));
     return 2;
   }
+  if (Status s = check_exactly_once(args.sink, args.output, !args.binlog_files.empty()); !s)
+    return print_error(s.error()), exit_code(s.error().kind);
   // Locked before the checkpoint is read: a second tail must not start from it.
   auto lock = claim_checkpoint(checkpoint);
   if (!lock) return print_error(lock.error()), exit_code(lock.error().kind);
@@ -84,7 +88,10 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     opts.schema_json = std::move(pos->tables_json);
   }
   if (!args.from_gtid.empty()) opts.from.gtid = args.from_gtid;
-  if (!args.from.empty()) {
+  // Exactly-once: the file is a cache of the position in Kafka; it may be missing.
+  const bool from_missing = !args.sink.exactly_once.empty() && !args.from.empty() &&
+                            ::access(args.from.c_str(), F_OK) != 0 && errno == ENOENT;
+  if (!args.from.empty() && !from_missing) {
     auto pos = read_checkpoint(args.from);
     if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);
     opts.from = *pos;
@@ -92,6 +99,54 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
     auto pos = parse_from_position(args.from_position);
     if (!pos) return print_error(pos.error()), exit_code(pos.error().kind);
     opts.from = *pos;
+  }
+  // Exactly-once: the producer first (it fences an older instance), then the checkpoint Kafka
+  // holds, which wins over the file (a cache of it) and --from-*.
+  std::unique_ptr<Sink> eos_sink;
+  if (!args.sink.exactly_once.empty()) {
+    auto identity = binlog_position(*cfg);
+    if (!identity) return print_error(identity.error()), exit_code(identity.error().kind);
+    auto eos = open_exactly_once_sink(args.sink, *identity, args.format, *cfg, true);
+    if (!eos) return print_error(eos.error()), exit_code(eos.error().kind);
+    eos_sink = std::move(eos->sink);
+    auto where = [](const Position& p) {
+      return p.file + ":" + std::to_string(p.position) + (p.gtid.empty() ? "" : " GTID " + p.gtid);
+    };
+    const std::string given = !args.from.empty()            ? "the checkpoint file " + args.from
+                              : !args.from_position.empty() ? std::string("--from-position")
+                                                            : std::string("--from-gtid");
+    if (!eos->stored && from_missing) {
+      print_error(
+          make_error(ErrorKind::usage, "--from " + args.from +
+                                           ": no such file, and Kafka holds no "
+                                           "checkpoint for " +
+                                           eos->id +
+                                           " either: give the checkpoint file, --from-position or "
+                                           "--from-gtid, or run `dumpr load --exactly-once " +
+                                           args.sink.exactly_once + "` first"));
+      return 2;
+    } else if (from_missing) {
+      print_warning("exactly-once " + eos->id + ": no checkpoint file " + args.from +
+                    "; starting from the checkpoint in Kafka (" + where(*eos->stored) + ")");
+      opts.from = std::move(*eos->stored);
+    } else if (!eos->stored) {
+      print_warning("exactly-once " + eos->id + ": no checkpoint in Kafka yet; starting from " +
+                    given);
+    } else if (eos->stored->file != opts.from.file || eos->stored->position != opts.from.position ||
+               eos->stored->gtid != opts.from.gtid) {
+      print_warning("exactly-once " + eos->id + ": the checkpoint in Kafka (" +
+                    where(*eos->stored) + ") differs from " + given + " (" + where(opts.from) +
+                    "); starting from Kafka's, the last committed transaction (the file is a "
+                    "cache written after each commit: a crash or a failed commit leaves it "
+                    "behind or ahead)");
+      opts.from = std::move(*eos->stored);
+    } else {
+      opts.from = std::move(*eos->stored);
+    }
+    // The cache follows Kafka at once (a run with nothing to commit would leave it stale).
+    if (eos->stored && !checkpoint.empty())
+      if (Status s = write_checkpoint(checkpoint, opts.from); !s)
+        return print_error(s.error()), exit_code(s.error().kind);
   }
   if (opts.binlog_files.empty() && cfg->database.empty() && cfg->selection.tables.empty())
     print_warning("no --database: rows of every database are written");
@@ -116,7 +171,8 @@ int run_tail(ConnectionOptions& conn, const TailArgs& args) {
   };
   auto stream = BinlogStream::open(*cfg, opts);
   if (!stream) return failed(stream.error());
-  auto sink = open_cli_sink(args.sink, args.output, args.format, *cfg);
+  auto sink = eos_sink ? Result<std::unique_ptr<Sink>>(std::move(eos_sink))
+                       : open_cli_sink(args.sink, args.output, args.format, *cfg);
   if (!sink) return failed(sink.error());
   // Bytes behind and the purge deadline come from a side connection (none offline).
   std::optional<ServerWatch> server;

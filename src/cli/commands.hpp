@@ -10,6 +10,7 @@
 #include "cli/run_monitor.hpp"
 #include "cli/selection_options.hpp"
 #include "dumpr/format.hpp"
+#include "dumpr/position.hpp"
 #include "dumpr/sink.hpp"
 #include "output/checkpoint_file.hpp"
 
@@ -30,8 +31,21 @@ struct SinkArgs {
   std::string brokers, topic;
   std::vector<std::string> kafka_options;
   bool tombstones = false;
+  std::string exactly_once, positions_topic;  // --exactly-once NAME, --positions-topic TOPIC
 };
 void add_sink_options(CLI::App& cmd, SinkArgs& s);
+// --exactly-once and --positions-topic: what goes with them (checked before connecting).
+Status check_exactly_once(const SinkArgs& s, const std::string& output, bool offline);
+// --exactly-once: the sink, its producer's transactional.id from the server's identity (which
+// fences an older instance with it), and the checkpoint Kafka holds for it (tail's start).
+struct ExactlyOnceSink {
+  std::unique_ptr<Sink> sink;
+  std::string id;
+  std::optional<Position> stored;
+};
+Result<ExactlyOnceSink> open_exactly_once_sink(const SinkArgs& s, const Position& identity,
+                                               const FormatArgs& format, const Config& cfg,
+                                               bool read_stored);
 // The sink --sink and --output ask for: stdout, a file, or Kafka (with the kafka-option= lines
 // of the option files in `cfg` before --kafka-option).
 Result<std::unique_ptr<Sink>> open_cli_sink(const SinkArgs& s, const std::string& output,

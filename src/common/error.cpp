@@ -26,6 +26,8 @@ int exit_code(ErrorKind kind) {
       return 10;
     case ErrorKind::delivery:
       return 11;
+    case ErrorKind::fenced:
+      return 12;
     case ErrorKind::internal:
       return 70;
   }
@@ -56,6 +58,8 @@ const char* kind_name(ErrorKind kind) {
       return "schema";
     case ErrorKind::delivery:
       return "delivery";
+    case ErrorKind::fenced:
+      return "fenced";
     case ErrorKind::internal:
       return "internal";
   }

@@ -25,12 +25,20 @@ Status Delivery::advance() {
   return {};
 }
 
+void Delivery::tell_checkpoint() {
+  if (commits_.empty() || told_ == commits_given_ || !sink_.stores_checkpoint()) return;
+  told_ = commits_given_;
+  sink_.checkpoint(commits_.back().first, to_checkpoint_json(commits_.back().second));
+}
+
 Status Delivery::deliver() {
+  tell_checkpoint();
   DUMPR_TRY(sink_.flush(true));
   return advance();
 }
 
 Status Delivery::finish() {
+  tell_checkpoint();
   DUMPR_TRY(sink_.drain());
   return advance();
 }

@@ -39,6 +39,7 @@ class Delivery {
   void commit(Position&& p) {
     sink_.mark(seq_);
     commits_.emplace_back(seq_, std::move(p));
+    ++commits_given_;
   }
 
   // Whether a checkpoint is due by the clock, for a checkpoint of `tables_json_size` bytes.
@@ -47,6 +48,8 @@ class Delivery {
   // Writes the checkpoint of the newest transaction whose records are acknowledged, if it is
   // newer than the last written; never waits.
   Status advance();
+  // For a sink that stores the checkpoint itself: gives it the newest transaction's, if new.
+  void tell_checkpoint();
   // Flushes the sink as far as it can make delivery durable, then advance().
   Status deliver();
   // At the run's end: drains the sink (every record delivered), then advance().
@@ -65,6 +68,7 @@ class Delivery {
   std::string checkpoint_;
   std::uint64_t seq_ = 0;
   std::uint64_t acked_at_advance_ = 0;
+  std::uint64_t commits_given_ = 0, told_ = 0;  // transactions given; the last told to the sink
   std::deque<std::pair<std::uint64_t, Position>> commits_;  // last record number, position
   Clock::time_point last_ = Clock::now();
 };

@@ -34,15 +34,9 @@ Result<RunEnd> tail_to_end(BinlogStream& stream, Format& format, Sink& sink, con
     if (stopping()) return RunEnd::stopped;  // stopped while the reader was stuck
     return s.take_error();
   };
-  auto deliver = [&]() -> Status {
-    if (Status s = sink.flush(true); !s) return s;
-    return out.advance();
-  };
+  auto deliver = [&]() -> Status { return out.deliver(); };
   // At the end: everything given delivered, so the last checkpoint covers it all.
-  auto finish = [&]() -> Status {
-    if (Status s = sink.drain(); !s) return s;
-    return out.advance();
-  };
+  auto finish = [&]() -> Status { return out.finish(); };
   auto progress = [&](std::uint32_t time, bool caught_up) {
     figures.records = out.records();
     figures.event_time = time;

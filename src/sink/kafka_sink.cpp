@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace dumpr::sink {
@@ -56,6 +57,9 @@ std::string hint(rd_kafka_resp_err_t err, const std::string& topic) {
 
 constexpr const char* kCheckpointNote =
     "; the checkpoint stays at the last transaction Kafka acknowledged in full";
+
+// The delivery-report opaque of a checkpoint message (records have their number).
+const auto kCheckpointMessage = static_cast<std::uint64_t>(UINTPTR_MAX);
 
 }  // namespace
 
@@ -135,6 +139,8 @@ KafkaSink::KafkaSink(const KafkaOptions& opts, TopicTemplate topic)
 
 KafkaSink::~KafkaSink() {
   if (!rk_) return;
+  // Exactly-once: an open transaction is aborted now rather than when its timeout ends it.
+  if (eos_ && in_txn_) abort_transaction();
   // What is still unacknowledged is after the checkpoint (sent again by the next run): drop it
   // rather than wait, so an interrupted or failed run exits promptly.
   if (rd_kafka_outq_len(rk_) > 0) {
@@ -143,6 +149,7 @@ KafkaSink::~KafkaSink() {
   }
   for (auto& [name, t] : topics_)
     if (t.handle) rd_kafka_topic_destroy(t.handle);
+  if (positions_) rd_kafka_topic_destroy(positions_);
   rd_kafka_destroy(rk_);
 }
 
@@ -160,13 +167,20 @@ Status KafkaSink::start() {
   // client's partitioner; no message timeout (an outage is waited out, never turned into loss);
   // a small queue (bounded memory: a full queue pauses the stream); lz4 batches.
   bool debug = false;
+  eos_ = !opts_.transactional_id.empty();
   Status s = [&]() -> Status {
     if (!opts_.brokers.empty()) DUMPR_TRY(set("bootstrap.servers", opts_.brokers));
     DUMPR_TRY(set("client.id", "dumpr"));
     DUMPR_TRY(set("enable.idempotence", "true"));
     DUMPR_TRY(set("acks", "all"));
     DUMPR_TRY(set("partitioner", "murmur2_random"));
-    DUMPR_TRY(set("message.timeout.ms", "0"));
+    // Exactly-once: librdkafka's default message.timeout.ms, transaction.timeout.ms (a message
+    // cannot outlive its transaction; an outage longer than that stops dumpr, see drain).
+    if (eos_) {
+      DUMPR_TRY(set("transactional.id", opts_.transactional_id));
+    } else {
+      DUMPR_TRY(set("message.timeout.ms", "0"));
+    }
     DUMPR_TRY(set("queue.buffering.max.messages", "20000"));
     DUMPR_TRY(set("queue.buffering.max.kbytes", "16384"));
     DUMPR_TRY(set("linger.ms", "5"));
@@ -182,8 +196,8 @@ Status KafkaSink::start() {
       const std::string key = kv.substr(0, eq);
       if (key == "transactional.id")
         return make_error(ErrorKind::usage,
-                          "--kafka-option transactional.id: dumpr's Kafka sink does not run "
-                          "Kafka transactions (exactly-once is not implemented); leave it out");
+                          "--kafka-option transactional.id: dumpr sets it itself; for Kafka "
+                          "transactions give --exactly-once NAME instead");
       if (key == "debug") debug = true;
       DUMPR_TRY(set(key, kv.substr(eq + 1)));
     }
@@ -202,6 +216,12 @@ Status KafkaSink::start() {
                       "--sink kafka needs --brokers HOST:PORT[,HOST:PORT...] (or "
                       "--kafka-option bootstrap.servers=...)");
   }
+  if (eos_) {
+    char ms[32];
+    std::size_t ms_size = sizeof ms;
+    if (rd_kafka_conf_get(conf, "transaction.timeout.ms", ms, &ms_size) == RD_KAFKA_CONF_OK)
+      txn_timeout_ms_ = std::atoi(ms);
+  }
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::on_delivery);
   rd_kafka_conf_set_error_cb(conf, &KafkaSink::on_error);
@@ -214,6 +234,7 @@ Status KafkaSink::start() {
     rd_kafka_conf_destroy(conf);
     return make_error(ErrorKind::usage, std::string("cannot make the Kafka producer: ") + errstr);
   }
+  if (eos_) return init_transactions();
   return {};
 }
 
@@ -227,6 +248,12 @@ void KafkaSink::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaq
   if (code == RD_KAFKA_RESP_ERR__FATAL) {
     char why[512];
     const rd_kafka_resp_err_t orig = rd_kafka_fatal_error(rk, why, sizeof why);
+    if (self->eos_ &&
+        (orig == RD_KAFKA_RESP_ERR__FENCED || orig == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+         orig == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH)) {
+      self->fail(self->fenced_error(why));
+      return;
+    }
     self->fail(make_error(ErrorKind::delivery, std::string("the Kafka producer failed for good: ") +
                                                    rd_kafka_err2name(orig) + ": " + why + "; " +
                                                    hint(orig, "") + kCheckpointNote));
@@ -257,11 +284,27 @@ void KafkaSink::on_error(rd_kafka_t* rk, int err, const char* reason, void* opaq
 
 void KafkaSink::delivered(const rd_kafka_message_t& m) {
   const auto seq = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(m._private));
+  if (seq == kCheckpointMessage) {
+    if (m.err && m.err != RD_KAFKA_RESP_ERR__PURGE_QUEUE &&
+        m.err != RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
+      fail(make_error(ErrorKind::delivery,
+                      "Kafka refused the checkpoint for positions topic " + opts_.positions_topic +
+                          ": " + rd_kafka_err2name(m.err) + ": " + rd_kafka_err2str(m.err) + "; " +
+                          hint(m.err, opts_.positions_topic) +
+                          "; the checkpoint stays at the last committed Kafka transaction"));
+    return;
+  }
   const std::uint64_t bytes = m.len + m.key_len;
   if (stats_.in_flight_messages > 0) --stats_.in_flight_messages;
   stats_.in_flight_bytes -= std::min(stats_.in_flight_bytes, bytes);
   if (m.err == RD_KAFKA_RESP_ERR__PURGE_QUEUE || m.err == RD_KAFKA_RESP_ERR__PURGE_INFLIGHT)
     return;  // dropped at shutdown, after the checkpoint
+  // Exactly-once: a message times out after transaction.timeout.ms (librdkafka's default
+  // message.timeout.ms then), i.e. its transaction could not be committed in time.
+  if (eos_ && m.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) {
+    fail(timeout_error());
+    return;
+  }
   if (m.err) {
     const std::string topic = m.rkt ? rd_kafka_topic_name(m.rkt) : std::string("?");
     fail(make_error(ErrorKind::delivery,
@@ -381,6 +424,7 @@ Status KafkaSink::produce(Topic& t, const char* value, std::size_t value_len, st
 
 Status KafkaSink::end_record(const ChangeRecord& rec, std::uint64_t seq) {
   if (failed_) return *failed_;
+  if (eos_ && !in_txn_) DUMPR_TRY(begin_transaction());
   auto topic = topic_for(rec);
   if (!topic) {
     fail(topic.take_error());
@@ -397,7 +441,10 @@ Status KafkaSink::end_record(const ChangeRecord& rec, std::uint64_t seq) {
   value_.clear();
   DUMPR_TRY(s);
   if (tombstone) DUMPR_TRY(produce(t, nullptr, 0, seq));
-  if ((seq & 1023) == 0) return serve(0);
+  if ((seq & 1023) == 0) {
+    if (eos_) DUMPR_TRY(check_transaction_age());
+    return serve(0);
+  }
   return {};
 }
 
@@ -408,12 +455,25 @@ void KafkaSink::mark(std::uint64_t seq) {
 // Acknowledgements arrive by themselves: flush only serves the reports that came, so the
 // checkpoint can move over them, and never waits for a round trip to the brokers (the pipeline
 // flushes every 50 ms while busy; waiting each time would stall the stream). drain() waits.
-Status KafkaSink::flush(bool) {
+// Exactly-once: flush(true) commits the transaction, which waits for the acknowledgements.
+Status KafkaSink::flush(bool durable) {
+  if (eos_ && durable) return commit_transaction();
   return serve(0);
 }
 
 Status KafkaSink::drain() {
   DUMPR_TRY(serve(0));
+  if (eos_) {
+    // Records after the last whole source transaction (a run ending inside one) cannot be
+    // committed without splitting it: the transaction is aborted and the restart sends it again.
+    if (checkpoint_seq_ == last_seq_) return commit_transaction();
+    if (in_txn_) abort_transaction();
+    return failure();
+  }
+  return wait_delivered();
+}
+
+Status KafkaSink::wait_delivered() {
   // Every message acknowledged: rd_kafka_flush sends what lingers at once and serves the
   // reports; in short steps, so an interruption or a failure ends the wait and the checkpoint
   // follows what arrives meanwhile.
@@ -431,8 +491,163 @@ Status KafkaSink::drain() {
 std::uint64_t KafkaSink::acknowledged() {
   rd_kafka_poll(rk_, 0);
   note_recovery();
-  while (!marks_.empty() && marks_.front().first <= acked_) marks_.pop_front();
-  return acked_;
+  const std::uint64_t done = eos_ ? committed_ : acked_;
+  while (!marks_.empty() && marks_.front().first <= done) marks_.pop_front();
+  return done;
+}
+
+// ---- exactly-once ----------------------------------------------------------------------------
+
+void KafkaSink::checkpoint(std::uint64_t seq, std::string_view json) {
+  checkpoint_seq_ = seq;
+  checkpoint_json_.assign(json);
+  checkpoint_new_ = true;
+}
+
+Status KafkaSink::init_transactions() {
+  positions_ = rd_kafka_topic_new(rk_, opts_.positions_topic.c_str(), nullptr);
+  if (!positions_)
+    return make_error(ErrorKind::usage, "--positions-topic " + opts_.positions_topic + ": " +
+                                            rd_kafka_err2str(rd_kafka_last_error()));
+  // This fences an older producer with the same transactional.id and has the coordinator abort
+  // its open transaction. Brokers away: waited for, as an outage.
+  bool told = false;
+  while (true) {
+    rd_kafka_error_t* e = rd_kafka_init_transactions(rk_, 5000);
+    if (!e) break;
+    if (!rd_kafka_error_is_retriable(e) || (opts_.interrupted && opts_.interrupted())) {
+      Error err = make_error(
+          ErrorKind::delivery,
+          std::string("Kafka: cannot start transactions for transactional.id ") +
+              opts_.transactional_id + ": " + rd_kafka_err2name(rd_kafka_error_code(e)) + ": " +
+              rd_kafka_error_string(e) +
+              (rd_kafka_error_code(e) == RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                   ? "; grant the producing principal WRITE and DESCRIBE on TransactionalId " +
+                         opts_.transactional_id
+                   : std::string("; check the brokers (Kafka 0.11 or later, with a "
+                                 "transaction coordinator)")));
+      rd_kafka_error_destroy(e);
+      return err;
+    }
+    if (!told && opts_.on_notice)
+      opts_.on_notice(std::string("Kafka: waiting for the transaction coordinator (") +
+                      rd_kafka_error_string(e) + ")");
+    told = true;
+    rd_kafka_error_destroy(e);
+  }
+  return {};
+}
+
+Status KafkaSink::begin_transaction() {
+  if (rd_kafka_error_t* e = rd_kafka_begin_transaction(rk_)) return transaction_failed(e, "begin");
+  in_txn_ = true;
+  txn_start_ = Clock::now();
+  return {};
+}
+
+void KafkaSink::abort_transaction() {
+  in_txn_ = false;
+  if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, 10000)) rd_kafka_error_destroy(e);
+}
+
+Status KafkaSink::check_transaction_age() {
+  if (!in_txn_ || Clock::now() - txn_start_ < std::chrono::milliseconds(txn_timeout_ms_))
+    return failure();
+  abort_transaction();
+  fail(timeout_error());
+  return *failed_;
+}
+
+Status KafkaSink::commit_transaction() {
+  DUMPR_TRY(serve(0));
+  // Nothing new, or the records given do not end a source transaction (the pipeline commits
+  // between transactions, so this is a run ending inside one: see drain).
+  if (!checkpoint_new_ || checkpoint_seq_ != last_seq_) return {};
+  if (!in_txn_) DUMPR_TRY(begin_transaction());
+  DUMPR_TRY(wait_delivered());
+  DUMPR_TRY(check_transaction_age());
+  const std::string& key = opts_.transactional_id;
+  void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(kCheckpointMessage));
+  if (rd_kafka_produce(positions_, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                       checkpoint_json_.data(), checkpoint_json_.size(), key.data(), key.size(),
+                       opaque) != 0) {
+    const rd_kafka_resp_err_t err = rd_kafka_last_error();
+    abort_transaction();
+    fail(make_error(ErrorKind::delivery, "Kafka refused the checkpoint for positions topic " +
+                                             opts_.positions_topic + ": " + rd_kafka_err2name(err) +
+                                             ": " + rd_kafka_err2str(err)));
+    return *failed_;
+  }
+  while (true) {
+    rd_kafka_error_t* e = rd_kafka_commit_transaction(rk_, 5000);
+    if (!e) break;
+    if (rd_kafka_error_is_retriable(e) && !give_up_waiting()) {
+      rd_kafka_error_destroy(e);
+      DUMPR_TRY(check_transaction_age());
+      continue;
+    }
+    return transaction_failed(e, "commit");
+  }
+  in_txn_ = false;
+  committed_ = checkpoint_seq_;
+  checkpoint_new_ = false;
+  return failure();
+}
+
+Status KafkaSink::transaction_failed(rd_kafka_error_t* e, const char* step) {
+  const rd_kafka_resp_err_t code = rd_kafka_error_code(e);
+  const std::string what = std::string(rd_kafka_err2name(code)) + ": " + rd_kafka_error_string(e);
+  const bool fatal = rd_kafka_error_is_fatal(e);
+  const bool abortable = rd_kafka_error_txn_requires_abort(e);
+  rd_kafka_error_destroy(e);
+  const bool open_too_long =
+      in_txn_ && Clock::now() - txn_start_ >= std::chrono::milliseconds(txn_timeout_ms_);
+  if (abortable) abort_transaction();
+  in_txn_ = false;
+  if (open_too_long) {
+    fail(timeout_error());
+  } else if (code == RD_KAFKA_RESP_ERR__FENCED || code == RD_KAFKA_RESP_ERR_PRODUCER_FENCED ||
+             code == RD_KAFKA_RESP_ERR_INVALID_PRODUCER_EPOCH) {
+    fail(fenced_error(what));
+  } else {
+    fail(make_error(ErrorKind::delivery,
+                    std::string("Kafka transaction ") + step + " failed: " + what +
+                        (fatal       ? " (fatal)"
+                         : abortable ? " (aborted)"
+                                     : "") +
+                        "; nothing of this transaction is visible to read_committed consumers, "
+                        "the checkpoint stays at the last committed one and a restart sends it "
+                        "again"));
+  }
+  return *failed_;
+}
+
+Error KafkaSink::fenced_error(const std::string& detail) const {
+  return make_error(
+      ErrorKind::fenced,
+      "Kafka fenced this producer (" + detail + "): another dumpr with the same --exactly-once " +
+          "name (transactional.id " + opts_.transactional_id +
+          ") started and took over; this one stops, its open transaction aborted, the "
+          "checkpoint at the last committed transaction. Run one dumpr per --exactly-once name "
+          "(the newer one carries on from the position in Kafka); if none other runs, a "
+          "transaction was open longer than transaction.timeout.ms=" +
+          std::to_string(txn_timeout_ms_) + " and the coordinator aborted it");
+}
+
+Error KafkaSink::timeout_error() const {
+  const double secs = std::chrono::duration<double>(Clock::now() - txn_start_).count();
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", secs);
+  return make_error(
+      ErrorKind::delivery,
+      std::string("a Kafka transaction was open for ") + buf +
+          " s, longer than transaction.timeout.ms=" + std::to_string(txn_timeout_ms_) +
+          " allows (a source transaction too large to send within it, or Kafka too slow or "
+          "away): the coordinator aborts it, so dumpr aborted it and stops. Nothing of it is "
+          "committed (read_committed consumers see no part of it), the checkpoint stays at the "
+          "last committed transaction, and a restart sends it again: raise --kafka-option "
+          "transaction.timeout.ms=MS (at most the brokers' transaction.max.timeout.ms, 15 "
+          "minutes by default)");
 }
 
 SinkStats KafkaSink::stats() const {
@@ -449,6 +664,122 @@ namespace dumpr {
 
 bool kafka_available() {
   return true;
+}
+
+std::string exactly_once_id(const Position& identity, std::string_view name) {
+  std::string id = "dumpr.";
+  if (!identity.server_uuid.empty())
+    id += identity.server_uuid;
+  else
+    id += "mariadb-" + std::to_string(identity.server_id);
+  id += '.';
+  id += name;
+  return id;
+}
+
+Result<std::optional<std::string>> read_kafka_checkpoint(const KafkaOptions& opts) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  // The user's settings (security, SASL, TLS) too; producer-only ones are ignored by a consumer.
+  if (!opts.brokers.empty())
+    rd_kafka_conf_set(conf, "bootstrap.servers", opts.brokers.c_str(), err, sizeof err);
+  for (const std::string& kv : opts.settings) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || kv.compare(0, eq, "transactional.id") == 0) continue;
+    rd_kafka_conf_set(conf, kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), err, sizeof err);
+  }
+  rd_kafka_conf_set(conf, "group.id", "dumpr-positions-reader", err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
+  rd_kafka_conf_set(conf, "isolation.level", "read_committed", err, sizeof err);
+  // The partition's end is what is looked for: no waiting for more (500 ms by default).
+  rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", err, sizeof err);
+  rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
+  if (!rk) {
+    rd_kafka_conf_destroy(conf);
+    return make_error(ErrorKind::usage, std::string("cannot make the Kafka consumer: ") + err);
+  }
+  const std::string& topic = opts.positions_topic;
+  const std::string& key = opts.transactional_id;
+  auto failed = [&](const std::string& why) -> Error {
+    return make_error(ErrorKind::delivery, "Kafka: cannot read the positions topic " + topic +
+                                               ": " + why +
+                                               "; check --brokers and the principal's READ on "
+                                               "the topic");
+  };
+  Result<std::optional<std::string>> out = std::optional<std::string>();
+  [&] {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const rd_kafka_resp_err_t e = rd_kafka_metadata(rk, 0, rkt, &md, 30000);
+    if (e) {
+      rd_kafka_topic_destroy(rkt);
+      out = failed(rd_kafka_err2str(e));
+      return;
+    }
+    const rd_kafka_resp_err_t topic_err =
+        md->topic_cnt == 1 ? md->topics[0].err : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+    const int partitions = md->topic_cnt == 1 ? md->topics[0].partition_cnt : 0;
+    rd_kafka_metadata_destroy(md);
+    if (topic_err || partitions <= 0) {  // no such topic yet: nothing stored
+      rd_kafka_topic_destroy(rkt);
+      if (topic_err != RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART &&
+          topic_err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        out = failed(rd_kafka_err2str(topic_err));
+      return;
+    }
+    // The partition the producer's murmur2 partitioner gives the key.
+    const std::int32_t p =
+        rd_kafka_msg_partitioner_murmur2(rkt, key.data(), key.size(), partitions, nullptr, nullptr);
+    rd_kafka_topic_destroy(rkt);
+    std::int64_t lo = 0, hi = 0;
+    if (const auto we = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &lo, &hi, 30000)) {
+      out = failed(rd_kafka_err2str(we));
+      return;
+    }
+    if (hi <= lo) return;
+    rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    const rd_kafka_resp_err_t ae = rd_kafka_assign(rk, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (ae) {
+      out = failed(rd_kafka_err2str(ae));
+      return;
+    }
+    std::optional<std::string> last;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (true) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        out = failed("no end of partition within 30 s");
+        return;
+      }
+      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
+      if (!m) continue;
+      const rd_kafka_resp_err_t me = m->err;
+      if (me == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        rd_kafka_message_destroy(m);
+        break;
+      }
+      if (me) {
+        const std::string why = rd_kafka_message_errstr(m);
+        rd_kafka_message_destroy(m);
+        out = failed(why);
+        return;
+      }
+      if (m->key_len == key.size() && std::memcmp(m->key, key.data(), key.size()) == 0) {
+        if (m->payload)
+          last.emplace(static_cast<const char*>(m->payload), m->len);
+        else
+          last.reset();  // a tombstone: the position was deleted
+      }
+      rd_kafka_message_destroy(m);
+    }
+    out = std::move(last);
+  }();
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return out;
 }
 
 Result<std::unique_ptr<Sink>> make_kafka_sink(const KafkaOptions& opts) {

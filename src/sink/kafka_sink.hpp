@@ -8,6 +8,13 @@
 // broker outage pauses the stream instead of growing the process, and nothing is dropped:
 // message.timeout.ms=0 makes the producer retry for as long as the outage lasts.
 //
+// Exactly-once (dumpr/kafka.hpp): the same messages, inside Kafka transactions. A transaction
+// begins with the first record after a commit; flush(true) and drain() commit it when the records
+// given end a source transaction: first every record acknowledged, then the checkpoint produced to
+// the positions topic, then the commit (so even a broker without transaction markers, like the
+// test mock, never holds a checkpoint ahead of its records). A transaction open longer than
+// transaction.timeout.ms is aborted and the sink fails: the coordinator would abort it anyway.
+//
 // Buffers: a record's pieces are collected into one reused value buffer and handed to
 // rd_kafka_produce with RD_KAFKA_MSG_F_COPY. librdkafka allocates one block per message anyway
 // (its message header), and with F_COPY the payload goes into that same block: one allocation
@@ -68,6 +75,8 @@ class KafkaSink final : public Sink {
   Status flush(bool durable) override;
   Status drain() override;
   std::uint64_t acknowledged() override;
+  bool stores_checkpoint() const override { return eos_; }
+  void checkpoint(std::uint64_t seq, std::string_view json) override;
   SinkStats stats() const override;
 
  private:
@@ -92,6 +101,17 @@ class KafkaSink final : public Sink {
   // Whether a wait should end for an interruption: asked to stop, and nothing acknowledged for a
   // second (a stop with the brokers up waits for what is in flight, so no duplicates follow).
   bool give_up_waiting() const;
+  // Waits until every message given is acknowledged (or a failure, an interruption).
+  Status wait_delivered();
+  // Exactly-once: the transaction's steps, and what a failed step means.
+  Status init_transactions();
+  Status begin_transaction();
+  Status commit_transaction();
+  void abort_transaction();
+  Status check_transaction_age();
+  Status transaction_failed(rd_kafka_error_t* e, const char* step);
+  Error fenced_error(const std::string& detail) const;
+  Error timeout_error() const;
 
   KafkaOptions opts_;
   TopicTemplate template_;
@@ -117,6 +137,16 @@ class KafkaSink final : public Sink {
   Clock::time_point last_ack_, wait_start_;  // the last acknowledgement; the current wait's start
 
   SinkStats stats_;
+
+  // Exactly-once.
+  bool eos_ = false, in_txn_ = false;
+  rd_kafka_topic_t* positions_ = nullptr;
+  std::uint64_t committed_ = 0;  // records committed with their checkpoint
+  std::uint64_t checkpoint_seq_ = 0;
+  std::string checkpoint_json_;  // the newest checkpoint given, not committed yet when new
+  bool checkpoint_new_ = false;
+  int txn_timeout_ms_ = 60000;  // transaction.timeout.ms
+  Clock::time_point txn_start_;
 };
 
 }  // namespace dumpr::sink

@@ -102,6 +102,7 @@ inline TopicContents consume_all(const std::string& bootstrap, const std::string
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", err, sizeof err);
   rd_kafka_conf_set(conf, "enable.partition.eof", "true", err, sizeof err);
   rd_kafka_conf_set(conf, "isolation.level", "read_committed", err, sizeof err);
+  rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", err, sizeof err);  // read to the end, no wait
   rd_kafka_conf_set_log_cb(conf, [](const rd_kafka_t*, int, const char*, const char*) {});
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof err);
   REQUIRE_MESSAGE(rk != nullptr, err);

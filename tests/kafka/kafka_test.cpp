@@ -515,3 +515,439 @@ TEST_CASE("kafka: load sends the snapshot; its checkpoint only once Kafka has ev
       got_set(got.values.begin(), got.values.end());
   CHECK(got_set == want_set);
 }
+
+// ---- exactly-once (--exactly-once NAME) ------------------------------------------------------
+//
+// What librdkafka 2.0.2's mock cluster (Debian's version) does with transactions, read in its
+// source (src/rdkafka_mock_handlers.c at v2.0.2): InitProducerId, AddPartitionsToTxn, EndTxn
+// are answered, and each checks the producer id and epoch it is given; but
+//   - every InitProducerId with a transactional.id makes a NEW producer id (epoch 0): a second
+//     instance with the same transactional.id does not fence the first;
+//   - EndTxn writes no transaction markers (control records) into the partitions, and a Fetch
+//     answers LastStableOffset = the partition's end and no aborted transactions: a
+//     read_committed consumer of the mock sees every message, committed, aborted or still open;
+//   - the coordinator never aborts a transaction for its age (transaction.timeout.ms).
+// So these tests assert what the wire protocol shows without those: which positions (one
+// checkpoint message per Kafka transaction, written after the transaction's records were
+// acknowledged) each run committed, and that the records of committed transactions are each row
+// exactly once; fencing is the error a real coordinator answers a fenced producer
+// (PRODUCER_FENCED on EndTxn), injected; the timeout is dumpr's own check. The filtering of
+// aborted messages by a read_committed consumer is Kafka's part and is not shown here.
+namespace {
+
+const std::string kPositions = "eos.positions";
+
+std::vector<std::string> eos_args(const std::string& db, const std::string& ck,
+                                  const MockBroker& mb, const std::string& name,
+                                  const std::vector<std::string>& extra = {}) {
+  return with(tail_base(db, ck), with({"--sink", "kafka", "--brokers", mb.bootstrap(),
+                                       "--exactly-once", name, "--positions-topic", kPositions},
+                                      extra));
+}
+
+// The transactional.id dumpr derives for `name` from the sandbox server's identity.
+std::string expected_id(const std::string& name) {
+  Client c(server().socket);
+  auto rows = c.query("SELECT @@version, @@server_id");
+  if (rows[0][0]->find("MariaDB") != std::string::npos)
+    return "dumpr.mariadb-" + *rows[0][1] + "." + name;
+  return "dumpr." + *c.query("SELECT @@server_uuid")[0][0] + "." + name;
+}
+
+// Per partition, the offset after its last message now.
+std::map<int, std::int64_t> ends_of(const MockBroker& mb, const std::string& topic) {
+  std::map<int, std::int64_t> ends;
+  for (const Message& m : consume_all(mb.bootstrap(), topic).messages)
+    ends[m.partition] = m.offset + 1;
+  return ends;
+}
+
+// Which run wrote `m`, from the ends each finished run left; the last run after them.
+std::size_t run_of(const std::vector<std::map<int, std::int64_t>>& ends, const Message& m) {
+  for (std::size_t r = 0; r < ends.size(); ++r) {
+    auto it = ends[r].find(m.partition);
+    if (it != ends[r].end() && m.offset < it->second) return r;
+  }
+  return ends.size();
+}
+
+Pos pos_of_json(const std::string& json, const TempDir& tmp) {
+  write_file(tmp / "pos-of.json", json);
+  return read_checkpoint_pos(tmp / "pos-of.json");
+}
+
+// The checkpoint messages of `id` in the positions topic, in order, each in the partition the
+// Java client's partitioner gives the key.
+std::vector<Message> positions_of(const MockBroker& mb, const std::string& id) {
+  TopicContents t = consume_all(mb.bootstrap(), kPositions);
+  std::vector<Message> out;
+  for (Message& m : t.messages) {
+    if (m.key != id) continue;
+    CHECK(m.partition == java_partition(m.key, t.partitions));
+    REQUIRE(m.value.has_value());
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("kafka exactly-once: kill -9 at random points; each row once in committed transactions") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed << " (DUMPR_TEST_SEED=" << seed << " repeats it)");
+  std::mt19937_64 rng(seed);
+  MockBroker mb;
+  TestDatabase db("kafka_eos_kill");
+  make_tables(db.name());
+  mb.command("topic dumpr.kafka_eos_kill.items 6");
+  mb.command("topic dumpr.kafka_eos_kill.pairs 3");
+  mb.command("topic " + kPositions + " 3");
+  TempDir tmp;
+  const std::string ck0 = tmp / "ck0.json", ck = tmp / "ck.json";
+  write_position(db.name(), ck0);
+  write_file(ck, read_file(ck0));
+  const std::string id = expected_id("kill");
+
+  std::atomic<bool> stop{false};
+  std::string writer_error;
+  std::thread writer([&] {
+    try {
+      Writer w(db.name(), seed + 1);
+      for (int i = 0; i < 1500 && !stop; ++i) {  // about 5 s: through every round
+        w.transaction();
+        std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      }
+    } catch (const std::exception& e) {
+      writer_error = e.what();
+    }
+  });
+  StopAndJoin join(stop, writer);
+
+  std::vector<std::string> args = {DUMPR_BINARY};
+  for (auto& a : eos_args(db.name(), ck, mb, "kill")) args.push_back(a);
+  // What each killed run left in the three topics (the offsets after its last message).
+  std::vector<std::map<int, std::int64_t>> ends_items, ends_pairs, ends_pos;
+  std::size_t stale_restarts = 0;
+  for (int round = 0; round < 4; ++round) {
+    // Every other restart finds the checkpoint file stale (a cache lost or restored from a
+    // backup): Kafka's position must win, and the difference be said.
+    const bool stale = round % 2 == 1;
+    if (stale) write_file(ck, read_file(ck0));
+    const bool kafka_has = !positions_of(mb, id).empty();
+    Background tail(args);
+    if (stale && kafka_has) {  // the kill comes after the start position was chosen
+      const auto deadline = Clock::now() + std::chrono::seconds(10);
+      while (tail.err().find("starting from") == std::string::npos && Clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const auto ms = 300 + rng() % 900;
+    std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+    REQUIRE_MESSAGE(tail.running(), tail.err());
+    tail.signal(SIGKILL);
+    REQUIRE(tail.wait_exit(10) == std::optional<int>(128 + SIGKILL));
+    if (stale && kafka_has) {
+      ++stale_restarts;
+      CHECK_MESSAGE(tail.err().find("differs from the checkpoint file") != std::string::npos,
+                    tail.err());
+      CHECK_MESSAGE(tail.err().find("starting from Kafka's") != std::string::npos, tail.err());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the mock takes what was sent
+    ends_items.push_back(ends_of(mb, "dumpr.kafka_eos_kill.items"));
+    ends_pairs.push_back(ends_of(mb, "dumpr.kafka_eos_kill.pairs"));
+    ends_pos.push_back(ends_of(mb, kPositions));
+    MESSAGE("round " << round << ": killed after " << ms << " ms, checkpoint file at "
+                     << read_checkpoint_pos(ck));
+  }
+  stop = true;
+  writer.join();
+  REQUIRE(writer_error.empty());
+  write_file(ck, read_file(ck0));  // stale once more
+  RunResult r = dumpr(with(eos_args(db.name(), ck, mb, "kill"), {"--until-end"}));
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK_MESSAGE(r.err.find("differs from the checkpoint file") != std::string::npos, r.err);
+  Client root(server().socket);
+  const Pos end = master_status(root);
+  CHECK(read_checkpoint_pos(ck) == end);
+
+  // The oracle: every row, and where each source transaction ends.
+  const auto oracle = oracle_lines(db.name(), ck0, tmp);
+  std::map<std::string, Pos> txn_end;  // gtid -> the end of its transaction
+  for (const std::string& l : oracle) {
+    const Tuple t = parse_tuple(l);
+    REQUIRE_MESSAGE(t.has_gtid, "the test needs GTIDs: " << l);
+    txn_end[t.gtid] = t.next();  // the last row's next position is the transaction's end
+  }
+  std::set<std::string> ends_set;
+  for (const auto& [g, p] : txn_end) ends_set.insert(p.file + ":" + std::to_string(p.pos));
+  const Pos start = read_checkpoint_pos(ck0);
+  ends_set.insert(start.file + ":" + std::to_string(start.pos));
+
+  // Per run, the last position it committed; a run that committed none leaves the one before.
+  const std::size_t runs = ends_pos.size() + 1;
+  std::vector<Pos> limit(runs, start);
+  std::vector<bool> wrote(runs, false);
+  for (const Message& m : positions_of(mb, id)) {
+    const Pos p = pos_of_json(*m.value, tmp);
+    // A Kafka transaction ends where a source transaction ends, never inside one.
+    CHECK_MESSAGE(ends_set.count(p.file + ":" + std::to_string(p.pos)) == 1,
+                  "a position inside a source transaction: " << p);
+    const std::size_t run = run_of(ends_pos, m);
+    CHECK_MESSAGE(!before(p, limit[run]), "positions go back: " << p << " after " << limit[run]);
+    limit[run] = p;
+    wrote[run] = true;
+  }
+  for (std::size_t run = 1; run < runs; ++run)
+    if (!wrote[run] || before(limit[run], limit[run - 1])) limit[run] = limit[run - 1];
+  CHECK(limit.back() == end);
+
+  // A row's message is committed when its transaction ends at or before the last position its
+  // run committed: those are what read_committed consumers of a real cluster see. The others
+  // (a killed run's open transaction) the mock shows too; Kafka would have aborted them.
+  std::map<std::string, int> committed;
+  std::size_t uncommitted = 0, messages = 0;
+  for (const std::string topic : {"dumpr.kafka_eos_kill.items", "dumpr.kafka_eos_kill.pairs"}) {
+    const auto& ends = topic.ends_with("items") ? ends_items : ends_pairs;
+    for (const Message& m : consume_all(mb.bootstrap(), topic).messages) {
+      REQUIRE(m.value.has_value());
+      ++messages;
+      const Tuple t = parse_tuple(*m.value);
+      const std::size_t run = run_of(ends, m);
+      auto it = txn_end.find(t.gtid);
+      REQUIRE_MESSAGE(it != txn_end.end(), "not in the binlog: " << *m.value);
+      if (before(limit[run], it->second)) {
+        ++uncommitted;
+        CHECK_MESSAGE(run + 1 < runs, "the last run left an uncommitted row: " << *m.value);
+      } else {
+        ++committed[*m.value];
+      }
+    }
+  }
+  std::size_t lost = 0, duplicated = 0;
+  for (const std::string& l : oracle) {
+    const int n = committed[l];
+    lost += n == 0;
+    duplicated += n > 1;
+    CHECK_MESSAGE(n == 1, n << " committed copies of " << l);
+  }
+  CHECK(lost == 0);
+  CHECK(duplicated == 0);
+  CHECK(committed.size() == oracle.size());
+  CHECK(stale_restarts >= 1);
+  MESSAGE(oracle.size() << " rows, " << messages << " messages, " << uncommitted
+                        << " in transactions a kill left open (aborted in a real cluster)");
+}
+
+TEST_CASE("kafka exactly-once: the position is read back from Kafka; a stale file is named") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed);
+  MockBroker mb;
+  TestDatabase db("kafka_eos_pos");
+  make_tables(db.name());
+  mb.command("topic dumpr.kafka_eos_pos.items 2");
+  mb.command("topic dumpr.kafka_eos_pos.pairs 2");
+  mb.command("topic " + kPositions + " 5");
+  TempDir tmp;
+  const std::string ck0 = tmp / "ck0.json", ck = tmp / "ck.json";
+  write_position(db.name(), ck0);
+  write_file(ck, read_file(ck0));
+  const std::string id = expected_id("pos");
+  Writer w(db.name(), seed);
+  Client root(server().socket);
+  for (int i = 0; i < 30; ++i) w.transaction();
+
+  RunResult r = dumpr(with(eos_args(db.name(), ck, mb, "pos"), {"--until-end"}));
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK_MESSAGE(r.err.find("no checkpoint in Kafka yet; starting from the checkpoint file") !=
+                    std::string::npos,
+                r.err);
+  const Pos first = master_status(root);
+  CHECK(read_checkpoint_pos(ck) == first);
+  auto stored = positions_of(mb, id);
+  REQUIRE(!stored.empty());
+  CHECK(pos_of_json(*stored.back().value, tmp) == first);
+  CHECK(*stored.back().value == read_file(ck));  // the same JSON as the file
+
+  // The file goes stale (restored from a backup): Kafka's position wins, and stderr says so.
+  for (int i = 0; i < 20; ++i) w.transaction();
+  write_file(ck, read_file(ck0));
+  r = dumpr(with(eos_args(db.name(), ck, mb, "pos"), {"--until-end"}));
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK_MESSAGE(r.err.find("differs from the checkpoint file " + ck) != std::string::npos, r.err);
+  CHECK_MESSAGE(r.err.find("starting from Kafka's") != std::string::npos, r.err);
+  const Pos second = master_status(root);
+  CHECK(read_checkpoint_pos(ck) == second);
+  CHECK(pos_of_json(*positions_of(mb, id).back().value, tmp) == second);
+  // Each row once: nothing of the first run sent again.
+  const auto oracle = oracle_lines(db.name(), ck0, tmp);
+  Received got;
+  collect(mb, "dumpr.kafka_eos_pos.items", false, got);
+  collect(mb, "dumpr.kafka_eos_pos.pairs", false, got);
+  auto sorted_got = got.values, sorted_want = oracle;
+  std::sort(sorted_got.begin(), sorted_got.end());
+  std::sort(sorted_want.begin(), sorted_want.end());
+  CHECK(sorted_got == sorted_want);
+
+  // File and Kafka agree: nothing said.
+  r = dumpr(with(eos_args(db.name(), ck, mb, "pos"), {"--until-end"}));
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  CHECK_MESSAGE(r.err.find("differs") == std::string::npos, r.err);
+
+  // load --exactly-once: the snapshot in one transaction, its position in the positions topic,
+  // where a tail with the same name starts.
+  std::vector<std::string> load = {"load"};
+  for (auto& c : conn_args(db.name())) load.push_back(c);
+  for (const std::string a :
+       {"--sink", "kafka", "--brokers", mb.bootstrap().c_str(), "--topic", "snap.{table}",
+        "--exactly-once", "snap", "--positions-topic", kPositions.c_str()})
+    load.push_back(a);
+  r = dumpr(load);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  auto snap = positions_of(mb, expected_id("snap"));
+  REQUIRE(snap.size() == 1);
+  CHECK(pos_of_json(*snap.back().value, tmp) == master_status(root));
+}
+
+TEST_CASE(
+    "kafka exactly-once: a fenced instance stops with exit 12, checkpoint at its last commit") {
+  const std::uint64_t seed = test_seed();
+  INFO("seed " << seed);
+  MockBroker mb;
+  TestDatabase db("kafka_eos_fence");
+  make_tables(db.name());
+  mb.command("topic dumpr.kafka_eos_fence.items 2");
+  mb.command("topic dumpr.kafka_eos_fence.pairs 2");
+  mb.command("topic " + kPositions + " 1");
+  TempDir tmp;
+  const std::string ck0 = tmp / "ck0.json", ck = tmp / "ck.json";
+  write_position(db.name(), ck0);
+  write_file(ck, read_file(ck0));
+  const std::string id = expected_id("fence");
+
+  std::atomic<bool> stop{false};
+  std::string writer_error;
+  std::thread writer([&] {
+    try {
+      Writer w(db.name(), seed);
+      for (int i = 0; i < 3000 && !stop; ++i) {
+        w.transaction();
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    } catch (const std::exception& e) {
+      writer_error = e.what();
+    }
+  });
+  StopAndJoin join(stop, writer);
+  std::vector<std::string> args = {DUMPR_BINARY};
+  for (auto& a : eos_args(db.name(), ck, mb, "fence")) args.push_back(a);
+  Background tail(args);
+  // A few transactions committed, then the coordinator's answer to a fenced producer (a newer
+  // instance's InitProducerId bumped the epoch; the mock cannot do that itself).
+  const auto deadline = Clock::now() + std::chrono::seconds(15);
+  while (positions_of(mb, id).size() < 3 && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  REQUIRE_MESSAGE(tail.running(), tail.err());
+  mb.command("request-errors EndTxn 1 PRODUCER_FENCED");
+  const auto code = tail.wait_exit(20);
+  stop = true;
+  CHECK_MESSAGE(code == std::optional<int>(12), tail.err());
+  const std::string err = tail.err();
+  CHECK_MESSAGE(err.find("Kafka fenced this producer") != std::string::npos, err);
+  CHECK_MESSAGE(err.find("Run one dumpr per --exactly-once name") != std::string::npos, err);
+  // The fenced transaction's checkpoint message is the last one (the mock shows it; a real
+  // cluster aborts it); the file holds the one before: the last committed transaction.
+  const auto stored = positions_of(mb, id);
+  REQUIRE(stored.size() >= 2);
+  CHECK(read_checkpoint_pos(ck) == pos_of_json(*stored[stored.size() - 2].value, tmp));
+  CHECK(read_checkpoint_pos(ck) != pos_of_json(*stored.back().value, tmp));
+}
+
+TEST_CASE("kafka exactly-once: a source transaction longer than transaction.timeout.ms stops") {
+  MockBroker mb;
+  TestDatabase db("kafka_eos_big");
+  Sql sql;
+  sql.exec("CREATE TABLE `" + db.name() + "`.big (id INT PRIMARY KEY, v INT) ENGINE=InnoDB");
+  sql.exec("CREATE TABLE `" + db.name() + "`.d (x INT) ENGINE=InnoDB");
+  sql.exec("INSERT INTO `" + db.name() + "`.d VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9)");
+  mb.command("topic dumpr.kafka_eos_big.big 4");
+  mb.command("topic " + kPositions + " 1");
+  TempDir tmp;
+  const std::string ck0 = tmp / "ck0.json", ck = tmp / "ck.json";
+  write_position(db.name(), ck0);
+  write_file(ck, read_file(ck0));
+  const std::string id = expected_id("big");
+  // dumpr started (its producer and the positions read at full speed), then the brokers slowed
+  // down (300 ms a request) and one source transaction of 30000 rows: with a small queue it
+  // cannot be sent within transaction.timeout.ms=1000.
+  std::vector<std::string> args = {DUMPR_BINARY};
+  for (auto& a : eos_args(db.name(), ck, mb, "big",
+                          {"--kafka-option", "transaction.timeout.ms=1000", "--kafka-option",
+                           "queue.buffering.max.messages=2000"}))
+    args.push_back(a);
+  Background tail(args);
+  const auto deadline = Clock::now() + std::chrono::seconds(10);
+  while (tail.err().find("starting from") == std::string::npos && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  REQUIRE_MESSAGE(tail.running(), tail.err());
+  for (int b = 1; b <= 3; ++b) mb.command("rtt " + std::to_string(b) + " 300");
+  sql.exec("INSERT INTO `" + db.name() +
+           "`.big SELECT a.x + 10 * b.x + 100 * c.x + 1000 * e.x + 10000 * f.x, 1 FROM `" +
+           db.name() + "`.d a, `" + db.name() + "`.d b, `" + db.name() + "`.d c, `" + db.name() +
+           "`.d e, `" + db.name() + "`.d f WHERE f.x < 3");
+  const auto code = tail.wait_exit(30);
+  for (int b = 1; b <= 3; ++b) mb.command("rtt " + std::to_string(b) + " 0");
+  CHECK_MESSAGE(code == std::optional<int>(kDeliveryExit), tail.err());
+  CHECK_MESSAGE(tail.err().find("longer than transaction.timeout.ms=1000") != std::string::npos,
+                tail.err());
+  CHECK_MESSAGE(tail.err().find("raise --kafka-option transaction.timeout.ms") != std::string::npos,
+                tail.err());
+  CHECK(read_file(ck) == read_file(ck0));  // nothing committed
+  CHECK(positions_of(mb, id).empty());
+
+  // The restart with time enough sends it again, whole, in one Kafka transaction.
+  RunResult r = dumpr(with(eos_args(db.name(), ck, mb, "big"), {"--until-end"}));
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  Client root(server().socket);
+  CHECK(read_checkpoint_pos(ck) == master_status(root));
+  const auto stored = positions_of(mb, id);
+  REQUIRE(stored.size() == 1);
+  CHECK(pos_of_json(*stored.back().value, tmp) == master_status(root));
+}
+
+TEST_CASE("kafka exactly-once: options refused before anything is sent") {
+  TestDatabase db("kafka_eos_opts");
+  make_tables(db.name());
+  TempDir tmp;
+  const std::string ck = tmp / "ck.json";
+  write_position(db.name(), ck);
+  const std::string before_text = read_file(ck);
+  auto run = [&](const std::vector<std::string>& extra) {
+    return dumpr(with(tail_base(db.name(), ck), with({"--until-end"}, extra)));
+  };
+  auto refused = [](const RunResult& r, const std::string& why) {
+    CHECK_MESSAGE(r.exit_code == 2, describe(r));
+    CHECK_MESSAGE(r.err.find(why) != std::string::npos, r.err);
+  };
+  refused(run({"--exactly-once", "x"}), "--exactly-once goes with --sink kafka");
+  refused(run({"--sink", "kafka", "--brokers", "127.0.0.1:1", "--positions-topic", "p"}),
+          "--positions-topic goes with --exactly-once");
+  refused(run({"--sink", "kafka", "--brokers", "127.0.0.1:1", "--exactly-once", "a b"}),
+          "a NAME of 1 to 100");
+  refused(run({"--sink", "kafka", "--brokers", "127.0.0.1:1", "--exactly-once", "x",
+               "--positions-topic", "bad topic"}),
+          "not a Kafka topic name");
+  refused(
+      run({"--sink", "kafka", "--brokers", "127.0.0.1:1", "--kafka-option", "transactional.id=x"}),
+      "give --exactly-once NAME instead");
+  refused(run({"--sink", "kafka", "--brokers", "127.0.0.1:1", "--exactly-once", "x", "--output",
+               tmp / "out"}),
+          "give one of them");
+  refused(dumpr({"tail", "--binlog-file", tmp / "none", "--sink", "kafka", "--brokers",
+                 "127.0.0.1:1", "--exactly-once", "x"}),
+          "--exactly-once needs a live server");
+  std::vector<std::string> load = {"load"};
+  for (auto& c : conn_args(db.name())) load.push_back(c);
+  load.push_back("--exactly-once");
+  load.push_back("x");
+  refused(dumpr(load), "--exactly-once goes with --sink kafka");
+  CHECK(read_file(ck) == before_text);
+}

@@ -17,21 +17,33 @@
 //                              NOT_LEADER_FOR_PARTITION or TOPIC_AUTHORIZATION_FAILED, or a
 //                              number); several codes are used in turn
 //   clear-errors               forget the errors still pushed for Produce
+//   request-errors API N CODE...
+//                              the next N requests of API (a Kafka request name: EndTxn,
+//                              AddPartitionsToTxn, InitProducerId, ... or its number) fail
+//                              with CODE; e.g. what a transaction coordinator answers a fenced
+//                              producer (PRODUCER_FENCED), which the mock cluster never does by
+//                              itself (it gives every InitProducerId a new producer id)
 //   quit                       (or end of input) destroy the cluster and exit 0
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
 
 constexpr std::int16_t kProduceApiKey = 0;  // Kafka protocol: ProduceRequest
+// Kafka protocol request keys of the transactional producer.
+constexpr std::pair<const char*, int> kApis[] = {
+    {"Produce", 0},          {"InitProducerId", 22}, {"AddPartitionsToTxn", 24},
+    {"AddOffsetsToTxn", 25}, {"EndTxn", 26},         {"TxnOffsetCommit", 28}};
 
 bool parse_error_code(const std::string& word, rd_kafka_resp_err_t& out) {
   char* end = nullptr;
@@ -140,6 +152,33 @@ int main(int argc, char** argv) {
         for (long i = 0; i < n; ++i)
           all.push_back(codes[static_cast<std::size_t>(i) % codes.size()]);
         rd_kafka_mock_push_request_errors_array(mc, kProduceApiKey, all.size(), all.data());
+      }
+    } else if (cmd == "request-errors") {
+      std::string api_word, word;
+      long n = 0;
+      std::vector<rd_kafka_resp_err_t> codes;
+      in >> api_word >> n;
+      int api = -1;
+      for (const auto& [name, key] : kApis)
+        if (api_word == name) api = key;
+      if (api < 0 && !api_word.empty() && std::isdigit(static_cast<unsigned char>(api_word[0])))
+        api = std::atoi(api_word.c_str());
+      while (in >> word) {
+        rd_kafka_resp_err_t code;
+        if (!parse_error_code(word, code)) {
+          answer = "error: unknown error code " + word;
+          break;
+        }
+        codes.push_back(code);
+      }
+      if (answer == "ok" && (api < 0 || n < 1 || codes.empty()))
+        answer = "error: usage: request-errors API N CODE...";
+      if (answer == "ok") {
+        std::vector<rd_kafka_resp_err_t> all;
+        for (long i = 0; i < n; ++i)
+          all.push_back(codes[static_cast<std::size_t>(i) % codes.size()]);
+        rd_kafka_mock_push_request_errors_array(mc, static_cast<std::int16_t>(api), all.size(),
+                                                all.data());
       }
     } else if (cmd == "clear-errors") {
       rd_kafka_mock_clear_request_errors(mc, kProduceApiKey);
