@@ -244,7 +244,7 @@ Status OnlineSnapshot::describe(TableProgress& t) {
       case row::Kind::timestamp:
         if (cfg_.values.zero_dates_as_null)
           return refuse("its key column " + c.name + " is " + k.type +
-                        ", and --zero-dates-as-null writes its zero dates as null, which cannot "
+                        ", and --zero-dates null writes its zero dates as null, which cannot "
                         "be ordered: leave that option out for this table");
         break;
       case row::Kind::decimal:
