@@ -7,6 +7,7 @@
 
 DUMPR_DEB_PACKAGES=(
   build-essential cmake pkg-config                      # toolchain (g++ with ASan/UBSan runtimes)
+  file                                                  # CPack's Debian packages (shlibdeps runs it)
   libcli11-dev libmariadb-dev libsimdjson-dev           # libraries dumpr links
   rapidjson-dev doctest-dev libzstd-dev zlib1g-dev
   libssl-dev                                            # libcrypto: --mask-columns HMAC-SHA256
