@@ -15,30 +15,6 @@ namespace dumpr::cli {
 
 namespace {
 
-Status parse_ids(const std::vector<std::string>& ids, Config& cfg) {
-  for (const std::string& spec : ids) {
-    auto eq = spec.find('=');
-    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
-      return make_error(
-          ErrorKind::usage,
-          "--id " + spec + ": expected TABLE=COLUMN[,COLUMN...] (e.g. --id people=id)");
-    std::vector<std::string> cols;
-    std::string rest = spec.substr(eq + 1);
-    std::size_t start = 0;
-    while (true) {
-      auto comma = rest.find(',', start);
-      std::string col =
-          rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (col.empty()) return make_error(ErrorKind::usage, "--id " + spec + ": empty column name");
-      cols.push_back(col);
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    cfg.id_columns[spec.substr(0, eq)] = std::move(cols);
-  }
-  return {};
-}
-
 Result<unsigned> parse_jobs(const std::string& text) {
   unsigned n = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -55,8 +31,6 @@ int run_load(ConnectionOptions& conn, const LoadArgs& args) {
   if (!jobs) return print_error(jobs.error()), exit_code(jobs.error().kind);
   auto cfg = make_config(conn);
   if (!cfg) return print_error(cfg.error()), exit_code(cfg.error().kind);
-  if (Status s = parse_ids(args.ids, *cfg); !s)
-    return print_error(s.error()), exit_code(s.error().kind);
   if (Status s = apply_selection(args.selection, *cfg); !s)
     return print_error(s.error()), exit_code(s.error().kind);
 

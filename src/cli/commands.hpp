@@ -33,7 +33,8 @@ struct SinkArgs {
   bool tombstones = false;
   std::string exactly_once, positions_topic;  // --exactly-once NAME, --positions-topic TOPIC
 };
-void add_sink_options(CLI::App& cmd, SinkArgs& s);
+// `writes_deletes`: the command writes deletes (--tombstones is offered).
+void add_sink_options(CLI::App& cmd, SinkArgs& s, bool writes_deletes);
 // --exactly-once and --positions-topic: what goes with them (checked before connecting).
 Status check_exactly_once(const SinkArgs& s, const std::string& output, bool offline);
 // --exactly-once: the sink, its producer's transactional.id from the server's identity (which
@@ -55,7 +56,6 @@ struct LoadArgs {
   FormatArgs format;
   SinkArgs sink;
   std::string checkpoint, output;
-  std::vector<std::string> ids;     // TABLE=COL[,COL...]
   std::vector<std::string> tables;  // include patterns, in output order
   SelectionArgs selection;
   std::string jobs = "1";  // parsed by run_load, which words the usage error

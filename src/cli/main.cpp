@@ -47,12 +47,6 @@ int main(int argc, char** argv) {
                    "Write the snapshot's binlog position here once all rows are out")
       ->type_name("FILE");
   load_cmd
-      ->add_option("--id", load.ids, "TABLE=COL[,COL...]: the columns of TABLE's id (repeatable)")
-      ->type_name("TABLE=COLS")
-      ->expected(1)
-      ->take_all()
-      ->allow_extra_args(false);
-  load_cmd
       ->add_option("--jobs", load.jobs,
                    "Read on N connections sharing one snapshot (1-64; needs RELOAD)")
       ->type_name("N")
@@ -70,7 +64,7 @@ int main(int argc, char** argv) {
                        "DB.TABLE, * and ? wildcards (default: every base table of the -D "
                        "databases)");
   add_format_options(*load_cmd, load.format, false);
-  add_sink_options(*load_cmd, load.sink);
+  add_sink_options(*load_cmd, load.sink, false);
   add_connection_options(*load_cmd, conn);
   add_value_options(*load_cmd, conn);
   add_selection_options(*load_cmd, load.selection);
@@ -159,7 +153,7 @@ int main(int argc, char** argv) {
                    "(start from now and snapshot every captured table)")
       ->check(CLI::IsMember({"stop", "resnapshot"}));
   add_format_options(*tail_cmd, tail.format, true);
-  add_sink_options(*tail_cmd, tail.sink);
+  add_sink_options(*tail_cmd, tail.sink, true);
   add_connection_options(*tail_cmd, conn);
   add_value_options(*tail_cmd, conn);
   add_selection_options(*tail_cmd, tail.selection);

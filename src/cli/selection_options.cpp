@@ -13,6 +13,30 @@ CLI::Option* one_per_use(CLI::Option* o) {
   return o->type_name("PATTERN")->expected(1)->take_all()->allow_extra_args(false);
 }
 
+Status parse_ids(const std::vector<std::string>& ids, Config& cfg) {
+  for (const std::string& spec : ids) {
+    auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return make_error(
+          ErrorKind::usage,
+          "--id " + spec + ": expected TABLE=COLUMN[,COLUMN...] (e.g. --id people=id)");
+    std::vector<std::string> cols;
+    std::string rest = spec.substr(eq + 1);
+    std::size_t start = 0;
+    while (true) {
+      auto comma = rest.find(',', start);
+      std::string col =
+          rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+      if (col.empty()) return make_error(ErrorKind::usage, "--id " + spec + ": empty column name");
+      cols.push_back(col);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    cfg.id_columns[spec.substr(0, eq)] = std::move(cols);
+  }
+  return {};
+}
+
 }  // namespace
 
 void add_selection_options(CLI::App& cmd, SelectionArgs& a) {
@@ -38,12 +62,21 @@ void add_selection_options(CLI::App& cmd, SelectionArgs& a) {
                  "the DUMPR_MASK_KEY environment variable")
       ->type_name("FILE")
       ->group(group);
+  cmd.add_option("--id", a.ids,
+                 "TABLE=COL[,COL...]: the columns of TABLE's id, instead of its primary key "
+                 "(repeatable; the same for load and tail, so both write the same id)")
+      ->type_name("TABLE=COLS")
+      ->expected(1)
+      ->take_all()
+      ->allow_extra_args(false)
+      ->group(group);
   cmd.add_flag("--bigint-as-string", a.bigint_as_string,
                "BIGINT values as JSON strings, for readers that take numbers as doubles")
       ->group("Values");
 }
 
 Status apply_selection(const SelectionArgs& a, Config& cfg) {
+  DUMPR_TRY(parse_ids(a.ids, cfg));
   Selection& s = cfg.selection;
   s.tables.insert(s.tables.end(), a.tables.begin(), a.tables.end());
   s.exclude_tables = a.exclude_tables;

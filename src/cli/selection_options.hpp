@@ -1,6 +1,6 @@
 // What to capture: --tables, --exclude-tables, --exclude-columns, --mask-columns,
-// --mask-key-file, --bigint-as-string. The same options, and the same meaning, for load and
-// tail; the matching is the library's (select/table_filter.hpp).
+// --mask-key-file, --bigint-as-string, and --id (which columns make a row's id). The same options,
+// and the same meaning, for load and tail; the matching is the library's (select/table_filter.hpp).
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -14,6 +14,7 @@ namespace dumpr::cli {
 
 struct SelectionArgs {
   std::vector<std::string> tables, exclude_tables, exclude_columns, mask_columns;
+  std::vector<std::string> ids;  // TABLE=COL[,COL...]
   std::string mask_key_file;
   bool bigint_as_string = false;
 };
@@ -21,7 +22,8 @@ struct SelectionArgs {
 // Adds the selection options to a subcommand.
 void add_selection_options(CLI::App& cmd, SelectionArgs& a);
 
-// Into cfg.selection and cfg.values; the mask key from --mask-key-file, else DUMPR_MASK_KEY.
+// Into cfg.selection, cfg.values and cfg.id_columns; the mask key from --mask-key-file, else
+// DUMPR_MASK_KEY.
 Status apply_selection(const SelectionArgs& a, Config& cfg);
 
 }  // namespace dumpr::cli

@@ -7,7 +7,7 @@
 
 namespace dumpr::cli {
 
-void add_sink_options(CLI::App& cmd, SinkArgs& s) {
+void add_sink_options(CLI::App& cmd, SinkArgs& s, bool writes_deletes) {
   const char* group = "Kafka";
   cmd.add_option("--sink", s.kind,
                  "Where records go: stdout (the default; a file with --output) or kafka (one "
@@ -32,10 +32,11 @@ void add_sink_options(CLI::App& cmd, SinkArgs& s) {
       ->take_all()
       ->allow_extra_args(false)
       ->group(group);
-  cmd.add_flag("--tombstones", s.tombstones,
-               "--sink kafka: after a delete, a message with the row's key and no value (for "
-               "compacted topics)")
-      ->group(group);
+  if (writes_deletes)  // not offered where it would do nothing (load)
+    cmd.add_flag("--tombstones", s.tombstones,
+                 "--sink kafka: after a delete, a message with the row's key and no value (for "
+                 "compacted topics)")
+        ->group(group);
   cmd.add_option("--exactly-once", s.exactly_once,
                  "--sink kafka: Kafka transactions, each with the checkpoint in the positions "
                  "topic; NAME and the server's identity make the transactional.id")

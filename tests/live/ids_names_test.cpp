@@ -141,3 +141,34 @@ TEST_CASE("load: table, column and database names that need quoting are kept exa
         "ble_\xE8\xA1\xA8\",10,{\"\xC3\xA9\":10},null]\n");
   check_tuple_lines(r.out);
 }
+
+TEST_CASE("tail: --id is taken as load takes it: the same id for the same row") {
+  TestDatabase db("dumpr_t_tailid");
+  Sql sql;
+  sql.exec(
+      "CREATE TABLE dumpr_t_tailid.items (id INT PRIMARY KEY, sku VARCHAR(20) NOT NULL, "
+      "UNIQUE KEY (sku))");
+  TempDir tmp;
+  const std::string cp = tmp / "pos.json";
+  std::vector<std::string> pos = {"position", "--checkpoint", cp};
+  for (auto& c : conn_args(db.name())) pos.push_back(c);
+  RunResult p = dumpr(pos);
+  REQUIRE_MESSAGE(p.exit_code == 0, describe(p));
+  sql.exec("INSERT INTO dumpr_t_tailid.items VALUES (1, 'SKU-1'), (2, 'SKU-2')");
+  sql.exec("UPDATE dumpr_t_tailid.items SET id = 3 WHERE sku = 'SKU-2'");
+  sql.exec("DELETE FROM dumpr_t_tailid.items WHERE id = 1");
+
+  std::vector<std::string> tail = {"tail", "--from", cp, "--until-end", "--id", "items=sku"};
+  for (auto& c : conn_args(db.name())) tail.push_back(c);
+  RunResult t = dumpr(tail);
+  REQUIRE_MESSAGE(t.exit_code == 0, describe(t));
+  std::vector<std::string> heads;
+  for (const std::string& line : split_lines(t.out))
+    heads.push_back(line.substr(0, line.find(",{")));  // op, table, id
+  CHECK(heads == std::vector<std::string>{
+                     "[\"upsert\",\"items\",\"SKU-1\"", "[\"upsert\",\"items\",\"SKU-2\"",
+                     "[\"upsert\",\"items\",\"SKU-2\"", "[\"delete\",\"items\",\"SKU-1\""});
+  RunResult l = dumpr_load(db.name(), {"--id", "items=sku", "items"});
+  REQUIRE_MESSAGE(l.exit_code == 0, describe(l));
+  CHECK(l.out == "[\"upsert\",\"items\",\"SKU-2\",{\"id\":3,\"sku\":\"SKU-2\"},null]\n");
+}
