@@ -81,3 +81,38 @@ TEST_CASE("kafka: --progress and --metrics-file show messages/s, in flight and a
   CHECK(sample(m, "dumpr_sink_delivered_bytes_total") > kRows * 10);
   CHECK(sample(m, "dumpr_sink_ack_lag_seconds") == 0);
 }
+
+// The metrics sink stands in front of the Kafka sink: in exactly-once mode it must pass the
+// checkpoints on (else no Kafka transaction is ever committed and nothing is acknowledged).
+TEST_CASE("kafka: --exactly-once with --metrics-file and --progress commits and checkpoints") {
+  MockBroker mb;
+  TestDatabase db("kafka_eos_metrics");
+  {
+    Sql sql;
+    sql.exec("CREATE TABLE `" + db.name() + "`.t (id INT PRIMARY KEY, v VARCHAR(40))");
+  }
+  mb.command("topic dumpr.kafka_eos_metrics.t 2");
+  mb.command("topic eos.metrics.positions 3");
+  TempDir tmp;
+  const std::string ck = tmp / "ck.json", metrics = tmp / "dumpr.prom";
+  write_position(db.name(), ck);
+  constexpr int kRows = 50;
+  {
+    Client c(server().socket, db.name());
+    for (int i = 0; i < kRows; ++i) c.exec("INSERT INTO t VALUES (" + std::to_string(i) + ",'v')");
+  }
+  std::vector<std::string> a = {"tail"};
+  for (auto& c : conn_args(db.name())) a.push_back(c);
+  for (const char* s : {"--from", ck.c_str(), "--until-end", "--sink", "kafka", "--brokers",
+                        mb.bootstrap().c_str(), "--exactly-once", "metrics", "--positions-topic",
+                        "eos.metrics.positions", "--progress", "--metrics-file", metrics.c_str()})
+    a.push_back(s);
+  RunResult r = dumpr(a);
+  REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
+  Client root(server().socket);
+  CHECK(read_checkpoint_pos(ck) == master_status(root));
+  const std::string m = read_file(metrics);
+  CHECK_MESSAGE(sample(m, "dumpr_sink_in_flight_messages") == 0, m);
+  CHECK(sample(m, "dumpr_sink_delivered_messages_total") >= kRows);
+  CHECK(consume_all(mb.bootstrap(), "dumpr.kafka_eos_metrics.t").messages.size() == kRows);
+}
