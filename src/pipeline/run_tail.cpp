@@ -80,7 +80,14 @@ Result<RunEnd> tail_to_end(BinlogStream& stream, Format& format, Sink& sink, con
       case TailEvent::Kind::end:
         if (Status s = finish(); !s) return output_failed(std::move(s));
         sink.on_progress(nullptr);
-        return stopping() ? RunEnd::stopped : RunEnd::finished;
+        if (stopping()) return RunEnd::stopped;
+        // Every transaction given is delivered after finish(), so the checkpoint is at the end:
+        // a sink that says otherwise (without an error) must not look like success.
+        if (out.pending() != 0)
+          return make_error(ErrorKind::io,
+                            "the output did not acknowledge every transaction at the end; the "
+                            "checkpoint stays at the last one it acknowledged");
+        return RunEnd::finished;
     }
   }
 }
