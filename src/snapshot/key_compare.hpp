@@ -84,15 +84,18 @@ inline bool all_zero_digits(std::string_view s) {
   return s.find_first_not_of("0.:") == std::string_view::npos;
 }
 
+// Unquotes a DECIMAL or TIME element and takes its '-' off; whether it is negative (a negative
+// zero, "-0.00" or "-00:00:00", is not).
+inline bool take_sign(std::string_view& s) {
+  s = unquote(s);
+  if (s.empty() || s.front() != '-') return false;
+  s.remove_prefix(1);
+  return !all_zero_digits(s);
+}
+
 // Compares two DECIMAL elements ("-12.50", strings): <0, 0, >0. -0 equals 0.
 inline int compare_decimals(std::string_view a, std::string_view b) {
-  a = unquote(a);
-  b = unquote(b);
-  bool na = !a.empty() && a.front() == '-', nb = !b.empty() && b.front() == '-';
-  if (na) a.remove_prefix(1);
-  if (nb) b.remove_prefix(1);
-  if (na && all_zero_digits(a)) na = false;
-  if (nb && all_zero_digits(b)) nb = false;
+  const bool na = take_sign(a), nb = take_sign(b);
   if (na != nb) return na ? -1 : 1;
   const int m = compare_unsigned_decimals(a, b);
   return na ? -m : m;
@@ -101,13 +104,7 @@ inline int compare_decimals(std::string_view a, std::string_view b) {
 // Compares two TIME elements ("-838:59:59.000000": a sign, two or three hour digits, then a
 // fixed-width rest): <0, 0, >0.
 inline int compare_times(std::string_view a, std::string_view b) {
-  a = unquote(a);
-  b = unquote(b);
-  bool na = !a.empty() && a.front() == '-', nb = !b.empty() && b.front() == '-';
-  if (na) a.remove_prefix(1);
-  if (nb) b.remove_prefix(1);
-  if (na && all_zero_digits(a)) na = false;
-  if (nb && all_zero_digits(b)) nb = false;
+  const bool na = take_sign(a), nb = take_sign(b);
   if (na != nb) return na ? -1 : 1;
   const std::size_t ha = std::min(a.find(':'), a.size()), hb = std::min(b.find(':'), b.size());
   int m = 0;

@@ -169,6 +169,7 @@ struct BinlogStream::Impl final : tail::SourceListener {
   Status snapshot_step(bool& emitted);
   Status emit_chunk_row();
   void emit_chunk_truncate(const snapshot::TableProgress& t);
+  void chunk_record(Out& o, ChangeOp op, bool last);
   void emit(row::TupleBuilder& b, ChangeOp op, std::string_view id_override,
             std::string_view moved_from = {}, row::TupleBuilder* old = nullptr);
   void emit_truncate(const std::string& db, const std::string& table, bool dropped,
@@ -856,13 +857,19 @@ Status BinlogStream::Impl::snapshot_step(bool& emitted) {
 // record, at the chunk's position), so that a consumer drops what it kept from before the gap.
 void BinlogStream::Impl::emit_chunk_truncate(const snapshot::TableProgress& t) {
   Out& o = push(TailEvent::Kind::row);
+  truncate_head(o.rec, schema.filter().tuple_name(t.db, t.table));
+  chunk_record(o, ChangeOp::truncate, !snap->pending_rows());
+}
+
+// A record of the chunk being written (its head already in place): a snapshot record at the
+// chunk's position, in the stream's current transaction.
+void BinlogStream::Impl::chunk_record(Out& o, ChangeOp op, bool last) {
   PendingRecord& r = o.rec;
-  r.op = ChangeOp::truncate;
+  r.op = op;
   r.snapshot = true;
   r.window = PendingRecord::Window::no;
   r.table = chunk_table;
   r.db = chunk_db;
-  truncate_head(r, schema.filter().tuple_name(t.db, t.table));
   r.partial = r.dropped = false;
   r.before.clear();
   r.moved_from.clear();
@@ -876,7 +883,7 @@ void BinlogStream::Impl::emit_chunk_truncate(const snapshot::TableProgress& t) {
   o.next_pos = txn.committed().position;
   o.gtid = &no_gtid;
   o.txn_pos = txn.committed().position;
-  o.last = !snap->pending_rows();
+  o.last = last;
 }
 
 // One row of the chunk (a step each, as rows events go), then its commit: the same position,
@@ -890,26 +897,7 @@ Status BinlogStream::Impl::emit_chunk_row() {
   if (*more) {
     ++out_size;
     o.kind = TailEvent::Kind::row;
-    PendingRecord& r = o.rec;
-    r.op = ChangeOp::read;
-    r.snapshot = true;
-    r.window = PendingRecord::Window::no;
-    r.table = chunk_table;
-    r.db = chunk_db;
-    r.partial = r.dropped = false;
-    r.before.clear();
-    r.moved_from.clear();
-    r.event_file = nullptr;
-    r.event_pos = 0;
-    r.row_in_event = 0;
-    r.time = snap->pending_time();
-    r.server_id = txn.committed().server_id;
-    r.transactional = true;
-    o.next_file = chunk_file;
-    o.next_pos = txn.committed().position;
-    o.gtid = &no_gtid;
-    o.txn_pos = txn.committed().position;
-    o.last = last;
+    chunk_record(o, ChangeOp::read, last);
     return {};
   }
   const std::uint32_t time = snap->pending_time();

@@ -63,6 +63,27 @@ bool parse_error_code(const std::string& word, rd_kafka_resp_err_t& out) {
   return false;
 }
 
+// The rest of an errors command, "N CODE...": the next N requests of `api` fail with the codes in
+// turn. The answer ("ok" or "error: ...").
+std::string push_errors(rd_kafka_mock_cluster_t* mc, int api, std::istringstream& in,
+                        const std::string& usage) {
+  long n = 0;
+  in >> n;
+  std::vector<rd_kafka_resp_err_t> codes;
+  std::string word;
+  while (in >> word) {
+    rd_kafka_resp_err_t code;
+    if (!parse_error_code(word, code)) return "error: unknown error code " + word;
+    codes.push_back(code);
+  }
+  if (api < 0 || n < 1 || codes.empty()) return "error: usage: " + usage;
+  std::vector<rd_kafka_resp_err_t> all;
+  for (long i = 0; i < n; ++i) all.push_back(codes[static_cast<std::size_t>(i) % codes.size()]);
+  rd_kafka_mock_push_request_errors_array(mc, static_cast<std::int16_t>(api), all.size(),
+                                          all.data());
+  return "ok";
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,53 +154,16 @@ int main(int argc, char** argv) {
         answer = std::string("error: ") + rd_kafka_err2name(e);
       }
     } else if (cmd == "produce-errors") {
-      long n = 0;
-      std::vector<rd_kafka_resp_err_t> codes;
-      std::string word;
-      in >> n;
-      while (in >> word) {
-        rd_kafka_resp_err_t code;
-        if (!parse_error_code(word, code)) {
-          answer = "error: unknown error code " + word;
-          break;
-        }
-        codes.push_back(code);
-      }
-      if (answer == "ok" && (n < 1 || codes.empty()))
-        answer = "error: usage: produce-errors N CODE...";
-      if (answer == "ok") {
-        std::vector<rd_kafka_resp_err_t> all;
-        for (long i = 0; i < n; ++i)
-          all.push_back(codes[static_cast<std::size_t>(i) % codes.size()]);
-        rd_kafka_mock_push_request_errors_array(mc, kProduceApiKey, all.size(), all.data());
-      }
+      answer = push_errors(mc, kProduceApiKey, in, "produce-errors N CODE...");
     } else if (cmd == "request-errors") {
-      std::string api_word, word;
-      long n = 0;
-      std::vector<rd_kafka_resp_err_t> codes;
-      in >> api_word >> n;
+      std::string api_word;
+      in >> api_word;
       int api = -1;
       for (const auto& [name, key] : kApis)
         if (api_word == name) api = key;
       if (api < 0 && !api_word.empty() && std::isdigit(static_cast<unsigned char>(api_word[0])))
         api = std::atoi(api_word.c_str());
-      while (in >> word) {
-        rd_kafka_resp_err_t code;
-        if (!parse_error_code(word, code)) {
-          answer = "error: unknown error code " + word;
-          break;
-        }
-        codes.push_back(code);
-      }
-      if (answer == "ok" && (api < 0 || n < 1 || codes.empty()))
-        answer = "error: usage: request-errors API N CODE...";
-      if (answer == "ok") {
-        std::vector<rd_kafka_resp_err_t> all;
-        for (long i = 0; i < n; ++i)
-          all.push_back(codes[static_cast<std::size_t>(i) % codes.size()]);
-        rd_kafka_mock_push_request_errors_array(mc, static_cast<std::int16_t>(api), all.size(),
-                                                all.data());
-      }
+      answer = push_errors(mc, api, in, "request-errors API N CODE...");
     } else if (cmd == "clear-errors") {
       rd_kafka_mock_clear_request_errors(mc, kProduceApiKey);
     } else {
