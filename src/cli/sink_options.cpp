@@ -1,11 +1,32 @@
 // --sink, --brokers, --topic, --kafka-option, --tombstones, --exactly-once, --positions-topic:
 // where the records go (stdout, a file with --output, or Kafka), for load and tail.
 #include <cstdio>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "cli/commands.hpp"
 #include "dumpr/kafka.hpp"
 
 namespace dumpr::cli {
+
+namespace {
+
+// librdkafka allocates and frees a block per message, and its broker threads a buffer of up to
+// batch.size (1 MB) per batch. With glibc's defaults those buffers are mmapped and unmapped each
+// time and freed heap is trimmed back to the kernel, only to be faulted in again: a third of a
+// Kafka run's system time, and a quarter of its wall time (scripts/bench --kafka; bench/KAFKA.md).
+// The process keeps up to 64 MiB of freed heap instead; what it holds stays bounded by the
+// producer's queue (16 MiB) and its batches. Process-wide, so done here, where the process is
+// dumpr's own, not in the library.
+void keep_heap_for_kafka() {
+#if defined(__GLIBC__)
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+#endif
+}
+
+}  // namespace
 
 void add_sink_options(CLI::App& cmd, SinkArgs& s, bool writes_deletes) {
   const char* group = "Kafka";
@@ -111,6 +132,7 @@ Result<ExactlyOnceSink> open_exactly_once_sink(const SinkArgs& s, const Position
                                                const FormatArgs& format, const Config& cfg,
                                                bool read_stored) {
   KafkaOptions k = kafka_options(s, format, cfg);
+  keep_heap_for_kafka();
   ExactlyOnceSink out;
   out.id = exactly_once_id(identity, s.exactly_once);
   k.transactional_id = out.id;
@@ -148,6 +170,7 @@ Result<std::unique_ptr<Sink>> open_cli_sink(const SinkArgs& s, const std::string
   if (!output.empty())
     return make_error(ErrorKind::usage,
                       "--output and --sink kafka both say where records go: give one of them");
+  keep_heap_for_kafka();
   return make_kafka_sink(kafka_options(s, format, cfg));
 }
 

@@ -135,7 +135,10 @@ bool valid_topic_name(std::string_view name) {
 // ---- the sink --------------------------------------------------------------------------------
 
 KafkaSink::KafkaSink(const KafkaOptions& opts, TopicTemplate topic)
-    : opts_(opts), template_(std::move(topic)) {}
+    : opts_(opts), template_(std::move(topic)) {
+  batch_bytes_.reserve(kBatchBytes + 64 * 1024);
+  batch_.reserve(kBatchMessages + 1);
+}
 
 KafkaSink::~KafkaSink() {
   if (!rk_) return;
@@ -316,7 +319,6 @@ void KafkaSink::delivered(const rd_kafka_message_t& m) {
   }
   ++stats_.delivered_messages;
   stats_.delivered_bytes += bytes;
-  last_ack_ = Clock::now();
   if (outage_) delivered_in_outage_ = true;
   if (seq <= acked_ || seq - acked_ > outstanding_.size()) return;  // cannot be: not in flight
   --outstanding_[seq - acked_ - 1];
@@ -351,9 +353,15 @@ bool KafkaSink::give_up_waiting() const {
          Clock::now() - std::max(last_ack_, wait_start_) > std::chrono::seconds(1);
 }
 
-Status KafkaSink::serve(int timeout_ms) {
+void KafkaSink::poll(int timeout_ms) {
+  const std::uint64_t before = stats_.delivered_messages;
   rd_kafka_poll(rk_, timeout_ms);
+  if (stats_.delivered_messages != before) last_ack_ = Clock::now();
   note_recovery();
+}
+
+Status KafkaSink::serve(int timeout_ms) {
+  poll(timeout_ms);
   return failure();
 }
 
@@ -394,32 +402,67 @@ Result<KafkaSink::Topic*> KafkaSink::topic_for(const ChangeRecord& rec) {
   return last_topic_;
 }
 
-Status KafkaSink::produce(Topic& t, const char* value, std::size_t value_len, std::uint64_t seq) {
-  void* opaque = reinterpret_cast<void*>(static_cast<std::uintptr_t>(seq));
+Status KafkaSink::send_batch() {
+  if (batch_.empty()) return failure();
+  Topic& t = *batch_topic_;
+  batch_msgs_.resize(batch_.size());
+  char* base = batch_bytes_.data();
+  for (std::size_t i = 0; i < batch_.size(); ++i) {
+    const Pending& p = batch_[i];
+    rd_kafka_message_t& m = batch_msgs_[i];
+    m = rd_kafka_message_t{};
+    m.payload = p.tombstone ? nullptr : base + p.value_off;
+    m.len = p.value_len;
+    m.key = base + p.key_off;
+    m.key_len = p.key_len;
+    m._private = reinterpret_cast<void*>(static_cast<std::uintptr_t>(p.seq));
+  }
+  std::size_t from = 0;
   bool waiting = false;
-  while (rd_kafka_produce(t.handle, RD_KAFKA_PARTITION_UA, value ? RD_KAFKA_MSG_F_COPY : 0,
-                          const_cast<char*>(value), value_len, key_.data(), key_.size(),
-                          opaque) != 0) {
-    const rd_kafka_resp_err_t err = rd_kafka_last_error();
-    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      fail(make_error(ErrorKind::delivery,
-                      "Kafka refused record " + std::to_string(seq) + " for topic " + t.name +
-                          " (" + std::to_string(value_len) + " bytes): " + rd_kafka_err2name(err) +
-                          ": " + rd_kafka_err2str(err) + "; " + hint(err, t.name) +
-                          kCheckpointNote));
-      return *failed_;
+  Status out;
+  while (out && from < batch_msgs_.size()) {
+    rd_kafka_produce_batch(t.handle, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                           batch_msgs_.data() + from, static_cast<int>(batch_msgs_.size() - from));
+    // Taken: a prefix. A full queue fails the message where it filled and every one after it.
+    std::size_t i = from;
+    for (; i < batch_msgs_.size(); ++i) {
+      const rd_kafka_message_t& m = batch_msgs_[i];
+      if (m.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
+      if (m.err) {
+        const auto seq = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(m._private));
+        fail(make_error(ErrorKind::delivery,
+                        "Kafka refused record " + std::to_string(seq) + " for topic " + t.name +
+                            " (" + std::to_string(m.len) + " bytes): " + rd_kafka_err2name(m.err) +
+                            ": " + rd_kafka_err2str(m.err) + "; " + hint(m.err, t.name) +
+                            kCheckpointNote));
+        out = *failed_;
+        break;
+      }
+      ++stats_.in_flight_messages;
+      stats_.in_flight_bytes += m.len + m.key_len;
     }
+    from = i;
+    if (!out || from == batch_msgs_.size()) break;
     // The queue is full (the brokers are slow or away): wait for room, serving reports, and let
     // the caller move the checkpoint over what was acknowledged meanwhile.
     if (!waiting) wait_start_ = Clock::now();
     waiting = true;
-    DUMPR_TRY(serve(100));
-    if (give_up_waiting()) return make_error(ErrorKind::io, "interrupted while waiting for Kafka");
-    if (on_progress_) DUMPR_TRY(on_progress_());
+    out = serve(100);
+    if (out && give_up_waiting())
+      out = make_error(ErrorKind::io, "interrupted while waiting for Kafka");
+    if (out && on_progress_) out = on_progress_();
   }
-  ++stats_.in_flight_messages;
-  stats_.in_flight_bytes += value_len + key_.size();
-  return {};
+  // Messages not taken after an error are dropped: their records stay unacknowledged, so the
+  // checkpoint never passes them.
+  drop_batch();
+  return out;
+}
+
+void KafkaSink::drop_batch() {
+  // The bytes of the record being built (after the batch's) move to the front.
+  batch_bytes_.erase(0, record_start_);
+  record_start_ = 0;
+  batch_.clear();
 }
 
 Status KafkaSink::end_record(const ChangeRecord& rec, std::uint64_t seq) {
@@ -431,16 +474,27 @@ Status KafkaSink::end_record(const ChangeRecord& rec, std::uint64_t seq) {
     return *failed_;
   }
   Topic& t = **topic;
-  key_.assign(t.key_prefix);
-  key_ += rec.id;
-  if (!t.key_prefix.empty()) key_ += ']';
+  if (&t != batch_topic_) {
+    DUMPR_TRY(send_batch());
+    batch_topic_ = &t;
+  }
+  const std::size_t value_off = record_start_, value_len = batch_bytes_.size() - record_start_;
+  const std::size_t key_off = batch_bytes_.size();
+  batch_bytes_ += t.key_prefix;
+  batch_bytes_ += rec.id;
+  if (!t.key_prefix.empty()) batch_bytes_ += ']';
+  const auto key_len = static_cast<std::uint32_t>(batch_bytes_.size() - key_off);
+  batch_.push_back(Pending{static_cast<std::uint32_t>(value_off),
+                           static_cast<std::uint32_t>(value_len),
+                           static_cast<std::uint32_t>(key_off), key_len, seq, false});
   const bool tombstone = opts_.tombstones && rec.op == ChangeOp::erase && rec.id != "null";
+  if (tombstone)
+    batch_.push_back(Pending{0, 0, static_cast<std::uint32_t>(key_off), key_len, seq, true});
   outstanding_.push_back(tombstone ? 2 : 1);
   last_seq_ = seq;
-  Status s = produce(t, value_.data(), value_.size(), seq);
-  value_.clear();
-  DUMPR_TRY(s);
-  if (tombstone) DUMPR_TRY(produce(t, nullptr, 0, seq));
+  record_start_ = batch_bytes_.size();
+  if (batch_.size() >= kBatchMessages || batch_bytes_.size() >= kBatchBytes)
+    DUMPR_TRY(send_batch());
   if ((seq & 1023) == 0) {
     if (eos_) DUMPR_TRY(check_transaction_age());
     return serve(0);
@@ -458,10 +512,12 @@ void KafkaSink::mark(std::uint64_t seq) {
 // Exactly-once: flush(true) commits the transaction, which waits for the acknowledgements.
 Status KafkaSink::flush(bool durable) {
   if (eos_ && durable) return commit_transaction();
+  DUMPR_TRY(send_batch());
   return serve(0);
 }
 
 Status KafkaSink::drain() {
+  DUMPR_TRY(send_batch());
   DUMPR_TRY(serve(0));
   if (eos_) {
     // Records after the last whole source transaction (a run ending inside one) cannot be
@@ -479,7 +535,9 @@ Status KafkaSink::wait_delivered() {
   // follows what arrives meanwhile.
   wait_start_ = Clock::now();
   while (rd_kafka_outq_len(rk_) > 0) {
+    const std::uint64_t before = stats_.delivered_messages;
     rd_kafka_flush(rk_, 100);
+    if (stats_.delivered_messages != before) last_ack_ = Clock::now();
     note_recovery();
     DUMPR_TRY(failure());
     if (give_up_waiting()) return make_error(ErrorKind::io, "interrupted while waiting for Kafka");
@@ -489,8 +547,7 @@ Status KafkaSink::wait_delivered() {
 }
 
 std::uint64_t KafkaSink::acknowledged() {
-  rd_kafka_poll(rk_, 0);
-  note_recovery();
+  poll(0);
   const std::uint64_t done = eos_ ? committed_ : acked_;
   while (!marks_.empty() && marks_.front().first <= done) marks_.pop_front();
   return done;
@@ -547,6 +604,7 @@ Status KafkaSink::begin_transaction() {
 
 void KafkaSink::abort_transaction() {
   in_txn_ = false;
+  drop_batch();  // records of the aborted transaction: a restart sends them again
   if (rd_kafka_error_t* e = rd_kafka_abort_transaction(rk_, 10000)) rd_kafka_error_destroy(e);
 }
 
@@ -559,6 +617,7 @@ Status KafkaSink::check_transaction_age() {
 }
 
 Status KafkaSink::commit_transaction() {
+  DUMPR_TRY(send_batch());
   DUMPR_TRY(serve(0));
   // Nothing new, or the records given do not end a source transaction (the pipeline commits
   // between transactions, so this is a run ending inside one: see drain).

@@ -15,12 +15,14 @@
 // test mock, never holds a checkpoint ahead of its records). A transaction open longer than
 // transaction.timeout.ms is aborted and the sink fails: the coordinator would abort it anyway.
 //
-// Buffers: a record's pieces are collected into one reused value buffer and handed to
-// rd_kafka_produce with RD_KAFKA_MSG_F_COPY. librdkafka allocates one block per message anyway
-// (its message header), and with F_COPY the payload goes into that same block: one allocation
-// and one copy per message, the least produce() allows. Without F_COPY dumpr would have to keep
-// each payload alive until its delivery report, i.e. an allocation (or an arena of its own) per
-// message on top of librdkafka's.
+// Batches: a record's pieces go straight into one reused buffer, its key after them; up to
+// kBatchMessages messages (or kBatchBytes) of one topic are handed to librdkafka together by
+// rd_kafka_produce_batch with RD_KAFKA_MSG_F_COPY, at the latest when the pipeline flushes (after
+// each transaction while idle, every 50 ms while busy) or commits. One call takes the topic's lock
+// and reads the clocks once for the batch, where rd_kafka_produce did per message; librdkafka
+// still allocates one block per message (its header, with the payload copied in): the least its
+// producer allows. Without F_COPY dumpr would have to keep each payload alive until its delivery
+// report, i.e. an arena of its own beside librdkafka's allocation.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -67,7 +69,7 @@ class KafkaSink final : public Sink {
   Status start();  // makes the producer (after the settings were checked)
 
   Status put(std::string_view bytes) override {
-    value_.append(bytes);
+    batch_bytes_.append(bytes);
     return {};
   }
   Status end_record(const ChangeRecord& rec, std::uint64_t seq) override;
@@ -91,10 +93,12 @@ class KafkaSink final : public Sink {
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
   void delivered(const rd_kafka_message_t& m);
   Result<Topic*> topic_for(const ChangeRecord& rec);
-  // Hands one message to librdkafka, waiting (serving reports) while its queue is full.
-  Status produce(Topic& t, const char* value, std::size_t value_len, std::uint64_t seq);
-  // Serves delivery reports and errors; the sink's failure, if any.
+  // Hands the batch to librdkafka, waiting (serving reports) while its queue is full.
+  Status send_batch();
+  void drop_batch();
+  // Serves delivery reports (and notes when the last one came); returns the sink's failure.
   Status serve(int timeout_ms);
+  void poll(int timeout_ms);
   Status failure() const;
   void fail(Error e);
   void note_recovery();
@@ -117,8 +121,21 @@ class KafkaSink final : public Sink {
   TopicTemplate template_;
   rd_kafka_t* rk_ = nullptr;
 
-  std::string value_;                              // the current record's bytes (reused)
-  std::string key_;                                // the current message's key (reused)
+  // Messages not handed to librdkafka yet, all for batch_topic_: their values and keys are in
+  // batch_bytes_ (offsets: the buffer may move), then the current record's pieces from
+  // record_start_ on. A tombstone has no value (value_len 0, tombstone set).
+  struct Pending {
+    std::uint32_t value_off, value_len, key_off, key_len;
+    std::uint64_t seq;
+    bool tombstone;
+  };
+  static constexpr std::size_t kBatchMessages = 1000;
+  static constexpr std::size_t kBatchBytes = 1 << 20;
+  std::string batch_bytes_;
+  std::size_t record_start_ = 0;
+  std::vector<Pending> batch_;
+  std::vector<rd_kafka_message_t> batch_msgs_;  // for rd_kafka_produce_batch (reused)
+  Topic* batch_topic_ = nullptr;
   std::unordered_map<std::string, Topic> topics_;  // "db\0table" -> topic
   std::string lookup_;                             // reused key for topics_
   Topic* last_topic_ = nullptr;
