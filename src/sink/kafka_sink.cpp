@@ -225,6 +225,12 @@ Status KafkaSink::start() {
     if (rd_kafka_conf_get(conf, "transaction.timeout.ms", ms, &ms_size) == RD_KAFKA_CONF_OK)
       txn_timeout_ms_ = std::atoi(ms);
   }
+  {
+    char bytes[32];
+    std::size_t bytes_size = sizeof bytes;
+    if (rd_kafka_conf_get(conf, "message.max.bytes", bytes, &bytes_size) == RD_KAFKA_CONF_OK)
+      max_message_bytes_ = std::strtoull(bytes, nullptr, 10);
+  }
   rd_kafka_conf_set_opaque(conf, this);
   rd_kafka_conf_set_dr_msg_cb(conf, &KafkaSink::on_delivery);
   rd_kafka_conf_set_error_cb(conf, &KafkaSink::on_error);
@@ -403,7 +409,11 @@ Result<KafkaSink::Topic*> KafkaSink::topic_for(const ChangeRecord& rec) {
 }
 
 Status KafkaSink::send_batch() {
-  if (batch_.empty()) return failure();
+  if (failed_) {  // nothing more goes out after a failure
+    drop_batch();
+    return *failed_;
+  }
+  if (batch_.empty()) return {};
   Topic& t = *batch_topic_;
   batch_msgs_.resize(batch_.size());
   char* base = batch_bytes_.data();
@@ -423,26 +433,40 @@ Status KafkaSink::send_batch() {
   while (out && from < batch_msgs_.size()) {
     rd_kafka_produce_batch(t.handle, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
                            batch_msgs_.data() + from, static_cast<int>(batch_msgs_.size() - from));
-    // Taken: a prefix. A full queue fails the message where it filled and every one after it.
-    std::size_t i = from;
-    for (; i < batch_msgs_.size(); ++i) {
+    // A full queue fails the message where it filled and every one after it (taken: a prefix).
+    // Any other error fails that message alone: librdkafka still takes the ones after it.
+    std::size_t full = batch_msgs_.size();
+    const rd_kafka_message_t* refused = nullptr;
+    for (std::size_t i = from; i < batch_msgs_.size(); ++i) {
       const rd_kafka_message_t& m = batch_msgs_[i];
-      if (m.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
-      if (m.err) {
-        const auto seq = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(m._private));
-        fail(make_error(ErrorKind::delivery,
-                        "Kafka refused record " + std::to_string(seq) + " for topic " + t.name +
-                            " (" + std::to_string(m.len) + " bytes): " + rd_kafka_err2name(m.err) +
-                            ": " + rd_kafka_err2str(m.err) + "; " + hint(m.err, t.name) +
-                            kCheckpointNote));
-        out = *failed_;
+      if (m.err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+        full = i;
         break;
+      }
+      if (m.err) {
+        if (!refused) refused = &m;
+        continue;
       }
       ++stats_.in_flight_messages;
       stats_.in_flight_bytes += m.len + m.key_len;
     }
-    from = i;
-    if (!out || from == batch_msgs_.size()) break;
+    if (refused) {
+      // Messages of later records may be queued already: they are not sent if that can still be
+      // helped (a restart sends them after the refused one, in order), and either way their
+      // records stay unacknowledged with it.
+      rd_kafka_purge(rk_, RD_KAFKA_PURGE_F_QUEUE);
+      const auto seq =
+          static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(refused->_private));
+      fail(make_error(ErrorKind::delivery,
+                      "Kafka refused record " + std::to_string(seq) + " for topic " + t.name +
+                          " (" + std::to_string(refused->len) + " bytes): " +
+                          rd_kafka_err2name(refused->err) + ": " + rd_kafka_err2str(refused->err) +
+                          "; " + hint(refused->err, t.name) + kCheckpointNote));
+      out = *failed_;
+      break;
+    }
+    from = full;
+    if (from == batch_msgs_.size()) break;
     // The queue is full (the brokers are slow or away): wait for room, serving reports, and let
     // the caller move the checkpoint over what was acknowledged meanwhile.
     if (!waiting) wait_start_ = Clock::now();
@@ -483,13 +507,26 @@ Status KafkaSink::end_record(const ChangeRecord& rec, std::uint64_t seq) {
   batch_bytes_ += t.key_prefix;
   batch_bytes_ += rec.id;
   if (!t.key_prefix.empty()) batch_bytes_ += ']';
-  const auto key_len = static_cast<std::uint32_t>(batch_bytes_.size() - key_off);
-  batch_.push_back(Pending{static_cast<std::uint32_t>(value_off),
-                           static_cast<std::uint32_t>(value_len),
-                           static_cast<std::uint32_t>(key_off), key_len, seq, false});
+  const std::size_t key_len = batch_bytes_.size() - key_off;
+  // librdkafka refuses a message whose key, value and record framing exceed message.max.bytes;
+  // refused here, before it joins a batch whose later messages librdkafka would still take.
+  if (value_len + key_len + kRecordV2MaxOverhead > max_message_bytes_) {
+    fail(make_error(ErrorKind::delivery,
+                    "record " + std::to_string(seq) + " for topic " + t.name + " is " +
+                        std::to_string(value_len + key_len) +
+                        " bytes with its key, more than message.max.bytes=" +
+                        std::to_string(max_message_bytes_) + " lets librdkafka send; " +
+                        hint(RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE, t.name) + kCheckpointNote));
+    return *failed_;
+  }
+  // (Offsets fit: the batch is sent at 1 MiB, and one record is at most message.max.bytes, 1e9.)
+  batch_.push_back(Pending{
+      static_cast<std::uint32_t>(value_off), static_cast<std::uint32_t>(value_len),
+      static_cast<std::uint32_t>(key_off), static_cast<std::uint32_t>(key_len), seq, false});
   const bool tombstone = opts_.tombstones && rec.op == ChangeOp::erase && rec.id != "null";
   if (tombstone)
-    batch_.push_back(Pending{0, 0, static_cast<std::uint32_t>(key_off), key_len, seq, true});
+    batch_.push_back(Pending{0, 0, static_cast<std::uint32_t>(key_off),
+                             static_cast<std::uint32_t>(key_len), seq, true});
   outstanding_.push_back(tombstone ? 2 : 1);
   last_seq_ = seq;
   record_start_ = batch_bytes_.size();

@@ -17,12 +17,12 @@
 //
 // Batches: a record's pieces go straight into one reused buffer, its key after them; up to
 // kBatchMessages messages (or kBatchBytes) of one topic are handed to librdkafka together by
-// rd_kafka_produce_batch with RD_KAFKA_MSG_F_COPY, at the latest when the pipeline flushes (after
-// each transaction while idle, every 50 ms while busy) or commits. One call takes the topic's lock
-// and reads the clocks once for the batch, where rd_kafka_produce did per message; librdkafka
-// still allocates one block per message (its header, with the payload copied in): the least its
-// producer allows. Without F_COPY dumpr would have to keep each payload alive until its delivery
-// report, i.e. an arena of its own beside librdkafka's allocation.
+// rd_kafka_produce_batch with RD_KAFKA_MSG_F_COPY, at the latest when the pipeline flushes (tail:
+// after each transaction while idle, every 50 ms while busy; load: at its end) or commits. One call
+// takes the topic's lock and reads the clocks once for the batch, where rd_kafka_produce did per
+// message; librdkafka still allocates one block per message (its header, with the payload copied
+// in): the least its producer allows. Without F_COPY dumpr would have to keep each payload alive
+// until its delivery report, i.e. an arena of its own beside librdkafka's allocation.
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -163,6 +163,11 @@ class KafkaSink final : public Sink {
   std::string checkpoint_json_;  // the newest checkpoint given, not committed yet when new
   bool checkpoint_new_ = false;
   int txn_timeout_ms_ = 60000;  // transaction.timeout.ms
+  // message.max.bytes, and the most a Kafka v2 record's framing adds to key and value (varints:
+  // length 5, attributes 1, timestamp delta 10, offset delta 5, key and value lengths 5 each,
+  // header count 5), as librdkafka counts them when it takes a message.
+  std::size_t max_message_bytes_ = 1000000;
+  static constexpr std::size_t kRecordV2MaxOverhead = 36;
   Clock::time_point txn_start_;
 };
 

@@ -431,6 +431,41 @@ TEST_CASE("kafka: full batches into a small queue: each row once, in order per k
   mb.command("rtt 1 0");
 }
 
+TEST_CASE("kafka: a row larger than message.max.bytes stops with exit 11; nothing after it goes") {
+  // The big row sits in the middle of a batch: librdkafka refuses it but would still take the
+  // messages after it, so dumpr refuses it before it joins a batch, naming the setting. (Without
+  // that, the later messages are mostly purged at the failed run's end before they go out: the
+  // message check is what fails then.)
+  MockBroker mb;
+  TestDatabase db("kafka_too_large");
+  mb.command("topic dumpr.kafka_too_large.t 2");
+  Client c(server().socket, db.name());
+  c.exec("CREATE TABLE t (id INT PRIMARY KEY, body TEXT) ENGINE=InnoDB");
+  TempDir tmp;
+  const std::string ck = tmp / "ck.json";
+  write_position(db.name(), ck);
+  const std::string ck_before = read_file(ck);
+  std::string sql = "BEGIN;";
+  for (int id = 1; id <= 40; ++id)
+    sql += "INSERT INTO t VALUES (" + std::to_string(id) + ", REPEAT('x', " +
+           std::to_string(id == 20 ? 5000 : 100) + "));";
+  sql += "COMMIT; INSERT INTO t VALUES (41, 'after');";
+  c.exec(sql);
+
+  RunResult r = dumpr(
+      with(tail_base(db.name(), ck), {"--until-end", "--sink", "kafka", "--brokers", mb.bootstrap(),
+                                      "--kafka-option", "message.max.bytes=3000"}));
+  CHECK_MESSAGE(r.exit_code == kDeliveryExit, describe(r));
+  CHECK_MESSAGE(r.err.find("message.max.bytes=3000") != std::string::npos, r.err);
+  CHECK_MESSAGE(r.err.find("max.message.bytes") != std::string::npos, r.err);  // the hint
+  CHECK(read_file(ck) == ck_before);
+  const TopicContents got = consume_all(mb.bootstrap(), "dumpr.kafka_too_large.t");
+  for (const Message& m : got.messages) {
+    REQUIRE(m.value.has_value());
+    CHECK_MESSAGE(std::stoi(head_of(*m.value).id) < 20, "sent after the refused row: " << *m.value);
+  }
+}
+
 TEST_CASE("kafka: retriable produce errors pass; a permanent one stops with exit 11") {
   const std::uint64_t seed = test_seed();
   INFO("seed " << seed);
