@@ -14,11 +14,11 @@ namespace {
 
 // librdkafka allocates and frees a block per message, and its broker threads a buffer of up to
 // batch.size (1 MB) per batch. With glibc's defaults those buffers are mmapped and unmapped each
-// time and freed heap is trimmed back to the kernel, only to be faulted in again: a third of a
-// Kafka run's system time, and a quarter of its wall time (scripts/bench --kafka; bench/KAFKA.md).
-// The process keeps up to 64 MiB of freed heap instead; what it holds stays bounded by the
-// producer's queue (16 MiB) and its batches. Process-wide, so done here, where the process is
-// dumpr's own, not in the library.
+// time and freed heap is trimmed back to the kernel, only to be faulted in again: two thirds of a
+// Kafka run's system time (0.9 s -> 0.3 s per 1M rows) and about 15% of its wall time
+// (bench/KAFKA.md). The process keeps up to 64 MiB of freed heap instead: never more than it
+// once used, which the producer's queue (16 MiB) and its batches bound. Process-wide, so done
+// here, where the process is dumpr's own, not in the library.
 void keep_heap_for_kafka() {
 #if defined(__GLIBC__)
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
