@@ -164,6 +164,23 @@ std::map<std::string, std::vector<std::string>> oracle_by_key(const std::vector<
   return by_key;
 }
 
+// The topics of make_tables' two tables (dumpr.DB.items and dumpr.DB.pairs) hold the oracle:
+// each row once (no loss, no duplicate), and per key in the binlog's order. Returns what they
+// held, for further checks.
+Received check_each_row_once(const MockBroker& mb, const std::string& db,
+                             const std::vector<std::string>& oracle) {
+  Received got;
+  collect(mb, "dumpr." + db + ".items", false, got);
+  collect(mb, "dumpr." + db + ".pairs", false, got);
+  auto sorted_got = got.values, sorted_want = oracle;
+  std::sort(sorted_got.begin(), sorted_got.end());
+  std::sort(sorted_want.begin(), sorted_want.end());
+  CHECK(sorted_got.size() == sorted_want.size());
+  CHECK(sorted_got == sorted_want);
+  CHECK(got.by_key == oracle_by_key(oracle, false));
+  return got;
+}
+
 std::size_t deletes_in(const std::vector<std::string>& lines) {
   std::size_t n = 0;
   for (const std::string& l : lines) n += parse_tuple(l).op == "delete";
@@ -206,15 +223,8 @@ TEST_CASE("kafka: every row of a tail arrives once, in order per key, keyed and 
   Client root(server().socket);
   CHECK(read_checkpoint_pos(ck) == master_status(root));
 
-  Received got;
-  collect(mb, "dumpr.kafka_exact.items", false, got);
-  collect(mb, "dumpr.kafka_exact.pairs", false, got);
+  const Received got = check_each_row_once(mb, "kafka_exact", oracle);
   CHECK(got.tombstones == deletes_in(oracle));
-  auto sorted_got = got.values, sorted_want = oracle;
-  std::sort(sorted_got.begin(), sorted_got.end());
-  std::sort(sorted_want.begin(), sorted_want.end());
-  CHECK(sorted_got == sorted_want);  // each once: no loss, no duplicate
-  CHECK(got.by_key == oracle_by_key(oracle, false));
 
   // One topic for both tables ({table} left out): keys name their table; the topic is made by
   // the brokers on first use (the mock cluster's 4 partitions).
@@ -280,14 +290,7 @@ TEST_CASE("kafka: a broker outage pauses the tail, holds the checkpoint back, lo
   REQUIRE_MESSAGE(rest.exit_code == 0, describe(rest));
 
   const auto oracle = oracle_lines(db.name(), ck0, tmp);
-  Received got;
-  collect(mb, "dumpr.kafka_outage.items", false, got);
-  collect(mb, "dumpr.kafka_outage.pairs", false, got);
-  auto sorted_got = got.values, sorted_want = oracle;
-  std::sort(sorted_got.begin(), sorted_got.end());
-  std::sort(sorted_want.begin(), sorted_want.end());
-  CHECK(sorted_got == sorted_want);  // idempotent retries: no duplicate either
-  CHECK(got.by_key == oracle_by_key(oracle, false));
+  check_each_row_once(mb, "kafka_outage", oracle);  // idempotent retries: no duplicate either
 }
 
 TEST_CASE("kafka: kill -9 at random points loses nothing, repeats only after the checkpoint") {
@@ -419,15 +422,7 @@ TEST_CASE("kafka: full batches into a small queue: each row once, in order per k
   REQUIRE_MESSAGE(r.exit_code == 0, describe(r));
   Client root(server().socket);
   CHECK(read_checkpoint_pos(ck) == master_status(root));
-  Received got;
-  collect(mb, "dumpr.kafka_batches.items", false, got);
-  collect(mb, "dumpr.kafka_batches.pairs", false, got);
-  auto sorted_got = got.values, sorted_want = oracle;
-  std::sort(sorted_got.begin(), sorted_got.end());
-  std::sort(sorted_want.begin(), sorted_want.end());
-  CHECK(sorted_got.size() == sorted_want.size());
-  CHECK(sorted_got == sorted_want);  // each once: no loss, no duplicate
-  CHECK(got.by_key == oracle_by_key(oracle, false));
+  check_each_row_once(mb, "kafka_batches", oracle);
   mb.command("rtt 1 0");
 }
 
